@@ -1,0 +1,89 @@
+"""Settings shared by every govchain command and service (``GOVCHAIN_`` prefix).
+
+Everything govchain writes lives under one data directory, ``GOVCHAIN_DATA_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from govchain.errors import SettingsError
+
+__all__ = ["ChainBackendKind", "Environment", "GovchainSettings", "default_data_dir"]
+
+
+class Environment(StrEnum):
+    """Where govchain runs; placeholder secrets are refused outside development."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class ChainBackendKind(StrEnum):
+    """The chain backends govchain can talk to."""
+
+    EMBEDDED = "embedded"
+    GANACHE = "ganache"
+    RPC = "rpc"
+
+
+def default_data_dir() -> Path:
+    """The XDG data directory for govchain, e.g. ``~/.local/share/govchain``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "govchain"
+
+
+class GovchainSettings(BaseSettings):
+    """Core settings: environment, data directory and chain connection."""
+
+    model_config = SettingsConfigDict(env_prefix="GOVCHAIN_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Field(default_factory=default_data_dir)
+    chain_backend: ChainBackendKind = ChainBackendKind.GANACHE
+    rpc_url: str | None = None
+    ganache_host: str = "127.0.0.1"
+    ganache_port: int = Field(default=8545, ge=1, le=65535)
+    chain_id: int = Field(default=1337, ge=1)
+    node_modules: Path | None = None
+    rpc_timeout_seconds: float = Field(default=10.0, gt=0)
+    receipt_timeout_seconds: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _check_backend(self) -> Self:
+        if self.chain_backend is ChainBackendKind.RPC and not self.rpc_url:
+            raise ValueError("GOVCHAIN_RPC_URL is required when GOVCHAIN_CHAIN_BACKEND=rpc")
+        return self
+
+    @property
+    def chain_dir(self) -> Path:
+        """Where chain state (ganache database, deployment records, keys) is kept."""
+        return self.data_dir / "chain"
+
+    def effective_rpc_url(self) -> str:
+        """The JSON-RPC URL of the configured backend (ganache or rpc)."""
+        if self.rpc_url:
+            return self.rpc_url
+        return f"http://{self.ganache_host}:{self.ganache_port}"
+
+
+def load_settings(**overrides: object) -> GovchainSettings:
+    """Load and validate settings, turning validation problems into one clear error."""
+    from pydantic import ValidationError
+
+    try:
+        return GovchainSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in err.errors()
+        )
+        raise SettingsError(
+            f"Invalid govchain settings: {problems}.",
+            f"Ungültige govchain-Einstellungen: {problems}.",
+        ) from err
