@@ -74,10 +74,15 @@ contract AnchorRegistry is IAnchorRegistry, GovernedAccess {
     }
 
     /// @inheritdoc IAnchorRegistry
-    function anchorOfSize(bytes32 id, uint64 treeSize) external view returns (Anchor memory) {
+    function anchorOfSize(bytes32 id, uint64 treeSize)
+        external
+        view
+        returns (uint256 index, Anchor memory)
+    {
         uint256 indexPlusOne = _bySize[id][treeSize];
         if (indexPlusOne == 0) revert AnchorRegistryUnknownAnchor(id, treeSize);
-        return _anchors[id][indexPlusOne - 1];
+        index = indexPlusOne - 1;
+        return (index, _anchors[id][index]);
     }
 
     /// @inheritdoc IAnchorRegistry

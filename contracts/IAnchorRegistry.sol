@@ -71,11 +71,11 @@ interface IAnchorRegistry {
     /// @notice The anchor at position `index`.
     function anchorAt(bytes32 namespaceId, uint256 index) external view returns (Anchor memory);
 
-    /// @notice The anchor of the log at exactly `treeSize` leaves.
+    /// @notice The anchor of the log at exactly `treeSize` leaves, and its position.
     function anchorOfSize(bytes32 namespaceId, uint64 treeSize)
         external
         view
-        returns (Anchor memory);
+        returns (uint256 index, Anchor memory);
 
     /// @notice The most recent anchor.
     function latestAnchor(bytes32 namespaceId) external view returns (Anchor memory);

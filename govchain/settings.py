@@ -10,12 +10,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from govchain.errors import SettingsError
 
 __all__ = ["ChainBackendKind", "Environment", "GovchainSettings", "default_data_dir"]
+
+
+PLACEHOLDER_PASSPHRASE = "govchain-development-only"
 
 
 class Environment(StrEnum):
@@ -54,11 +57,21 @@ class GovchainSettings(BaseSettings):
     node_modules: Path | None = None
     rpc_timeout_seconds: float = Field(default=10.0, gt=0)
     receipt_timeout_seconds: float = Field(default=60.0, gt=0)
+    keystore_passphrase: SecretStr = SecretStr(PLACEHOLDER_PASSPHRASE)
 
     @model_validator(mode="after")
     def _check_backend(self) -> Self:
         if self.chain_backend is ChainBackendKind.RPC and not self.rpc_url:
             raise ValueError("GOVCHAIN_RPC_URL is required when GOVCHAIN_CHAIN_BACKEND=rpc")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Self:
+        placeholder = self.keystore_passphrase.get_secret_value() == PLACEHOLDER_PASSPHRASE
+        if self.environment is not Environment.DEVELOPMENT and placeholder:
+            raise ValueError(
+                "GOVCHAIN_KEYSTORE_PASSPHRASE must be set to a real secret outside development"
+            )
         return self
 
     @property

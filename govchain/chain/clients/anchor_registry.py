@@ -1,0 +1,72 @@
+"""Typed client of the AnchorRegistry: namespaces and anchored Merkle roots."""
+
+from __future__ import annotations
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+
+from govchain.chain.clients._base import GovernedClient
+from govchain.chain.gateway import TxResult
+from govchain.chain.types import Anchor, Namespace
+
+__all__ = ["AnchorRegistryClient", "namespace_id"]
+
+
+def namespace_id(name: str) -> bytes:
+    """The on-chain id of a namespace name (keccak256)."""
+    return keccak(text=name)
+
+
+class AnchorRegistryClient(GovernedClient):
+    """Append-only anchors of the services' Merkle logs."""
+
+    contract_name = "AnchorRegistry"
+
+    def register_namespace(self, anchorer: LocalAccount, name: str) -> tuple[bytes, TxResult]:
+        """Register a namespace owned by `anchorer` (ANCHORER_ROLE)."""
+        tx = self._transact(
+            anchorer, "registerNamespace", name, description=f"Registering namespace {name}"
+        )
+        return namespace_id(name), tx
+
+    def anchor(
+        self, owner: LocalAccount, namespace: bytes, tree_size: int, root: bytes
+    ) -> tuple[Anchor, TxResult]:
+        """Anchor the log's root at `tree_size` leaves (namespace owner only)."""
+        tx = self._transact(
+            owner, "anchor", namespace, tree_size, root,
+            description=f"Anchoring a root of {tree_size} leaves",
+        )
+        index = int(tx.events_named("Anchored")[0].args["index"])
+        return self.anchor_at(namespace, index), tx
+
+    def namespace(self, namespace: bytes) -> Namespace:
+        """A namespace by id."""
+        name, owner, created_at = self._call("namespace", namespace)
+        return Namespace(namespace_id=namespace, name=name, owner=owner, created_at=created_at)
+
+    def anchor_count(self, namespace: bytes) -> int:
+        """How many anchors a namespace has."""
+        return int(self._call("anchorCount", namespace))
+
+    def anchor_at(self, namespace: bytes, index: int) -> Anchor:
+        """The anchor at position `index`."""
+        return self._anchor(namespace, index, self._call("anchorAt", namespace, index))
+
+    def anchor_of_size(self, namespace: bytes, tree_size: int) -> Anchor:
+        """The anchor of the log at exactly `tree_size` leaves."""
+        index, raw = self._call("anchorOfSize", namespace, tree_size)
+        return self._anchor(namespace, int(index), raw)
+
+    def latest_anchor(self, namespace: bytes) -> Anchor:
+        """The newest anchor."""
+        raw = self._call("latestAnchor", namespace)
+        return self._anchor(namespace, self.anchor_count(namespace) - 1, raw)
+
+    @staticmethod
+    def _anchor(namespace: bytes, index: int, raw: tuple[int, int, int, bytes]) -> Anchor:
+        tree_size, block_number, timestamp, root = raw
+        return Anchor(
+            namespace_id=namespace, index=index, tree_size=tree_size, root=bytes(root),
+            block_number=block_number, timestamp=timestamp,
+        )

@@ -1,0 +1,1 @@
+"""The platform services: anchoring first, then archive, mailroom, open data, ..."""
