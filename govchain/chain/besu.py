@@ -28,7 +28,7 @@ from typing import Any
 import rlp
 from eth_keys.datatypes import PrivateKey
 from eth_typing import ChecksumAddress
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import to_checksum_address
 from eth_utils.exceptions import ValidationError as KeyValidationError
 from rlp.exceptions import RLPException
 
@@ -57,6 +57,7 @@ QBFT_MIX_HASH = "0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6
 
 _VANITY_LENGTH = 32
 _ADDRESS_LENGTH = 20
+_ADDRESS_RE = re.compile(r"(?:0[xX])?(?P<hex>[0-9a-fA-F]{40})")
 _ENODE_ID_RE = re.compile(r"[0-9a-fA-F]{128}")
 _HOSTNAME_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 _ENODE_URL_RE = re.compile(
@@ -118,7 +119,7 @@ class AllowedNode:
 def max_faulty_validators(count: int) -> int:
     """How many of ``count`` QBFT validators may fail while the network still makes blocks.
 
-    QBFT needs more than two thirds of the validators, so N tolerate floor((N - 1) / 3).
+    Byzantine fault tolerance needs N >= 3f + 1 validators for f faults: f = floor((N - 1) / 3).
     """
     if count < 1:
         raise BesuConfigError(
@@ -235,12 +236,16 @@ def generate_validators(names: list[str], out_dir: Path) -> list[Validator]:
 
 
 def _address_bytes(address: str) -> bytes:
-    if not isinstance(address, str) or not is_address(address):
+    """The 20 bytes of a hex address; a mixed-case address must carry a correct checksum."""
+    match = _ADDRESS_RE.fullmatch(address) if isinstance(address, str) else None
+    digits = match["hex"] if match else ""
+    mixed_case = digits != digits.lower() and digits != digits.upper()
+    if not match or (mixed_case and to_checksum_address("0x" + digits) != "0x" + digits):
         raise BesuConfigError(
             f"{address!r} is not a valid Ethereum address (20 bytes, correct checksum).",
             f"{address!r} ist keine gültige Ethereum-Adresse (20 Bytes, korrekte Prüfsumme).",
         )
-    return bytes.fromhex(address[2:] if address[:2] in ("0x", "0X") else address)
+    return bytes.fromhex(digits)
 
 
 def _checked_validator_addresses(addresses: Sequence[str]) -> list[bytes]:
@@ -459,7 +464,9 @@ def write_network(
         }
         for validator in validators
     ]
-    _atomic_write_text(out_dir / "validators.json", json.dumps(listing, indent=2) + "\n")
+    _atomic_write_text(
+        out_dir / "validators.json", json.dumps(listing, indent=2, ensure_ascii=False) + "\n"
+    )
     _atomic_write_text(genesis_path, json.dumps(genesis, indent=2) + "\n")
     log.info(
         "Wrote QBFT network with %d validators (tolerates %d faulty) to %s",

@@ -8,6 +8,7 @@ one clear error before anything starts.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +32,14 @@ __all__ = ["GanacheProcess", "ensure_port_free"]
 log = logging.getLogger(__name__)
 
 HARDFORK = "shanghai"
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM it when govchain dies, even by kill -9."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -124,6 +134,7 @@ class GanacheProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1,0 +1,431 @@
+"""The ``govchain`` command."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from govchain import __version__
+from govchain.errors import GovchainError
+from govchain.settings import ChainBackendKind, GovchainSettings, load_settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    help="govchain: Genehmigungen als Nachweise, BürgerID und Integritätsnachweise "
+    "auf der Konsortialchain der Städte. / Permits as credentials, citizen ID and "
+    "integrity proofs on the cities' consortium chain.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+chain_app = typer.Typer(help="Run, inspect and deploy to the consortium chain.", no_args_is_help=True)
+contracts_app = typer.Typer(help="Compile and check the Solidity contracts.", no_args_is_help=True)
+besu_app = typer.Typer(help="Hyperledger Besu network kit (QBFT).", no_args_is_help=True)
+app.add_typer(chain_app, name="chain")
+app.add_typer(contracts_app, name="contracts")
+app.add_typer(besu_app, name="besu")
+
+console = Console()
+err_console = Console(stderr=True)
+
+DEFAULT_CITIES = ["Aachen", "Gelsenkirchen", "Soest"]
+
+
+def _fails_clearly(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn govchain errors into one clear sentence (German and English) and exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except GovchainError as err:
+            err_console.print(
+                f"[bold red]Fehler:[/] {err.message_de}", highlight=False, soft_wrap=True
+            )
+            err_console.print(f"[bold red]Error:[/] {err.message}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from err
+
+    return wrapper
+
+
+def _de_int(value: int) -> str:
+    """A number with German thousands separators: 1.693.796."""
+    return f"{value:,}".replace(",", ".")
+
+
+def _settings(**overrides: Any) -> GovchainSettings:
+    return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+RpcOption = Annotated[
+    str | None, typer.Option("--rpc", help="JSON-RPC URL of the node (implies --backend rpc).")
+]
+BackendOption = Annotated[
+    ChainBackendKind | None,
+    typer.Option("--backend", help="Chain backend (default: GOVCHAIN_CHAIN_BACKEND or ganache)."),
+]
+ChainIdOption = Annotated[
+    int | None, typer.Option("--chain-id", help="Expected chain id; refuse any other chain.")
+]
+
+
+def _chain_settings(
+    rpc: str | None, backend: ChainBackendKind | None, chain_id: int | None
+) -> GovchainSettings:
+    if rpc and backend is None:
+        backend = ChainBackendKind.RPC
+    return _settings(rpc_url=rpc, chain_backend=backend, chain_id=chain_id)
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+
+
+@app.command()
+def version() -> None:
+    """Print govchain's version."""
+    console.print(f"govchain {__version__}")
+
+
+@app.command()
+@_fails_clearly
+def demo(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable summary instead.")
+    ] = False,
+) -> None:
+    """Show the system end to end on a fresh embedded chain (nothing is kept)."""
+    from govchain._demo import DemoStep, run_demo
+
+    def narrate(step: DemoStep) -> None:
+        where = ""
+        if step.block is not None:
+            where = f" [dim](Block {step.block}, {_de_int(step.gas or 0)} Gas)[/]"
+        mark = "[red]✗[/]" if step.title.startswith("Abgelehnt") else "[green]✔[/]"
+        console.print(f"{mark} [bold]{step.title}[/]{where}", highlight=False)
+        console.print(f"   {step.detail}", highlight=False)
+
+    if as_json:
+        summary = run_demo()
+        typer.echo(summary.to_json())
+        return
+    console.print("[bold]govchain-Demo[/]: eingebettete Chain (py-evm), alles nur im Speicher.\n")
+    summary = run_demo(narrate)
+    console.print(
+        f"\nFertig: {len(summary.steps)} Schritte, zusammen {_de_int(summary.total_gas)} Gas "
+        f"auf Chain {summary.chain_id}.",
+        highlight=False,
+    )
+
+
+# --- contracts ------------------------------------------------------------------------
+
+
+@contracts_app.command("build")
+@_fails_clearly
+def contracts_build() -> None:
+    """Compile contracts/ with the pinned solc and write govchain/chain/artifacts/."""
+    from govchain.chain.compiler import SOLC_VERSION, build_artifacts
+
+    with console.status(f"Kompiliere mit solc {SOLC_VERSION} …"):
+        written = build_artifacts()
+    for path in written:
+        console.print(f"[green]✔[/] {path}")
+
+
+@contracts_app.command("check")
+@_fails_clearly
+def contracts_check() -> None:
+    """Recompile and fail if the committed artifacts differ from the sources."""
+    from govchain.chain.compiler import check_artifacts
+
+    with console.status("Kompiliere und vergleiche …"):
+        drifts = check_artifacts()
+    if drifts:
+        for drift in drifts:
+            err_console.print(f"[red]✗[/] {drift.contract}: {drift.reason}")
+        err_console.print("Run `govchain contracts build` and commit the artifacts.")
+        raise typer.Exit(1)
+    console.print("[green]✔[/] Artefakte entsprechen den Quellen. / Artifacts match the sources.")
+
+
+# --- chain ----------------------------------------------------------------------------
+
+
+@chain_app.command("up")
+@_fails_clearly
+def chain_up(
+    port: Annotated[int | None, typer.Option(help="Port to listen on (loopback).")] = None,
+    chain_id: Annotated[int | None, typer.Option("--chain-id", help="Chain id.")] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start from an empty chain (deletes chain state).")
+    ] = False,
+) -> None:
+    """Run a local Ganache node until Ctrl-C; its state persists in the data directory."""
+    import shutil
+
+    from govchain.chain.deployment import DeploymentStore
+    from govchain.chain.ganache import GanacheProcess
+
+    settings = _settings(ganache_port=port, chain_id=chain_id)
+    db_path = settings.chain_dir / "ganache-db"
+    if fresh:
+        shutil.rmtree(db_path, ignore_errors=True)
+        DeploymentStore(settings.chain_dir).path.unlink(missing_ok=True)
+    node = GanacheProcess(
+        host=settings.ganache_host,
+        port=settings.ganache_port,
+        chain_id=settings.chain_id,
+        db_path=db_path,
+        log_path=settings.chain_dir / "ganache.log",
+    )
+    with console.status("Starte Ganache …"):
+        node.start()
+    console.print(
+        f"[green]✔[/] Ganache läuft: {node.url} (Chain-ID {settings.chain_id}, "
+        f"Daten {db_path}). Beenden mit Strg-C."
+    )
+
+    def _stop(signum: int, frame: object) -> None:
+        del signum, frame
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        code = node.wait()
+        err_console.print(f"Ganache exited with code {code}; see {node.log_path}.")
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        console.print("Stoppe Ganache …")
+        node.stop()
+        console.print("[green]✔[/] Ganache gestoppt.")
+
+
+@chain_app.command("deploy")
+@_fails_clearly
+def chain_deploy(
+    rpc: RpcOption = None,
+    backend: BackendOption = None,
+    chain_id: ChainIdOption = None,
+    member: Annotated[
+        list[str] | None,
+        typer.Option("--member", help="Founding member city (repeat); default Aachen, "
+        "Gelsenkirchen, Soest."),
+    ] = None,
+    threshold: Annotated[
+        int | None, typer.Option(help="Approvals a decision needs (default: a majority).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Deploy anew even if a deployment is recorded.")
+    ] = False,
+) -> None:
+    """Deploy the consortium's contracts and record where they are."""
+    from govchain.chain.accounts import AccountStore, slug
+    from govchain.chain.backends import create_backend
+    from govchain.chain.deployment import DeploymentStore, Founder, deploy_consortium
+    from govchain.chain.errors import ChainError, DeploymentNotFoundError
+    from govchain.chain.gateway import ChainGateway, TxResult
+
+    settings = _chain_settings(rpc, backend, chain_id)
+    if settings.chain_backend is ChainBackendKind.EMBEDDED:
+        raise ChainError(
+            "The embedded chain lives only inside one process; deploy to ganache "
+            "(`govchain chain up`) or an RPC node.",
+            "Die eingebettete Chain lebt nur in einem Prozess; auf ganache "
+            "(`govchain chain up`) oder einen RPC-Knoten deployen.",
+        )
+    cities = member or DEFAULT_CITIES
+    if len(set(cities)) != len(cities):
+        raise ChainError("Each member city may be named once.", "Jede Stadt nur einmal nennen.")
+    needed = threshold if threshold is not None else len(cities) // 2 + 1
+    store = DeploymentStore(settings.chain_dir)
+    gateway = ChainGateway(
+        create_backend(settings),
+        expected_chain_id=chain_id,
+        receipt_timeout=settings.receipt_timeout_seconds,
+    )
+    if store.exists() and not force:
+        from govchain.chain.deployment import Deployment
+
+        record = store.load()
+        try:
+            Deployment.attach(gateway, record)
+        except (DeploymentNotFoundError, ChainError):
+            pass
+        else:
+            raise ChainError(
+                f"Contracts are already deployed on chain {record.chain_id} (block "
+                f"{record.block_number}); use --force to deploy anew.",
+                f"Die Verträge sind auf Chain {record.chain_id} bereits bereitgestellt (Block "
+                f"{record.block_number}); mit --force neu bereitstellen.",
+            )
+    keys = AccountStore(settings.chain_dir / "keys", settings.keystore_passphrase.get_secret_value())
+    deployer = keys.get_or_create("deployer")
+    founders = [
+        Founder(name=c, address=keys.get_or_create(f"member-{slug(c)}").address) for c in cities
+    ]
+    if gateway.backend.can_fund:
+        for address in [deployer.address, *(f.address for f in founders)]:
+            if gateway.balance(address) < 10**19:
+                gateway.fund(address, 10**21)
+
+    def show(tx: TxResult) -> None:
+        console.print(
+            f"[green]✔[/] {tx.description}: {tx.contract_address} "
+            f"[dim](Block {tx.block_number}, {_de_int(tx.gas_used)} Gas)[/]",
+            highlight=False,
+        )
+
+    deployment = deploy_consortium(gateway, deployer, founders, needed, on_step=show)
+    store.save(deployment.record)
+    console.print(
+        f"[green]✔[/] Deployment eingetragen: {store.path} (Chain {deployment.record.chain_id}, "
+        f"{len(founders)} Mitglieder, Schwelle {needed})."
+    )
+
+
+@chain_app.command("status")
+@_fails_clearly
+def chain_status(
+    rpc: RpcOption = None,
+    backend: BackendOption = None,
+    chain_id: ChainIdOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show the node, the recorded deployment and the consortium's state."""
+    import json
+
+    from govchain.chain.backends import create_backend
+    from govchain.chain.deployment import Deployment, DeploymentStore
+    from govchain.chain.gateway import ChainGateway
+
+    settings = _chain_settings(rpc, backend, chain_id)
+    gateway = ChainGateway(create_backend(settings), expected_chain_id=chain_id)
+    record = DeploymentStore(settings.chain_dir).load()
+    deployment = Deployment.attach(gateway, record)
+    members = deployment.consortium.members()
+    status = {
+        "url": gateway.url,
+        "chain_id": gateway.chain_id,
+        "block_number": gateway.block_number(),
+        "deployed_at_block": record.block_number,
+        "contracts": record.contracts.model_dump(),
+        "members": [{"name": m.name, "address": m.address} for m in members],
+        "threshold": deployment.consortium.threshold(),
+        "proposals": deployment.consortium.proposal_count(),
+        "offices": len(deployment.trust.offices()),
+        "status_lists": deployment.status.list_count(),
+    }
+    if as_json:
+        typer.echo(json.dumps(status, indent=2))
+        return
+    table = Table(title=f"Chain {gateway.chain_id} @ {gateway.url}, Block {status['block_number']}")
+    table.add_column("Vertrag / Contract")
+    table.add_column("Adresse / Address")
+    for name, address in record.contracts.model_dump().items():
+        table.add_row(name, address)
+    console.print(table)
+    console.print(
+        f"Mitglieder: {', '.join(m.name for m in members)}; Schwelle {status['threshold']}; "
+        f"{status['proposals']} Anträge, {status['offices']} Behörden, "
+        f"{status['status_lists']} Statuslisten."
+    )
+
+
+# --- besu -----------------------------------------------------------------------------
+
+
+@besu_app.command("genesis")
+@_fails_clearly
+def besu_genesis(
+    validators: Annotated[int, typer.Option("--validators", min=1, max=64, help="Number of validators.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for genesis.json and node keys.")],
+    city: Annotated[
+        list[str] | None,
+        typer.Option("--city", help="Validator's city (repeat, in order); default validator-N."),
+    ] = None,
+    chain_id: Annotated[int, typer.Option("--chain-id", min=1, help="Network chain id.")] = 2026,
+    block_period: Annotated[
+        int, typer.Option("--block-period", min=1, help="Seconds between blocks.")
+    ] = 2,
+) -> None:
+    """Write a QBFT genesis (extraData with the validators) and one node key per validator."""
+    from govchain.chain.besu import BesuConfigError, write_network
+
+    names = list(city or [])
+    if len(names) > validators:
+        raise BesuConfigError(
+            f"{len(names)} cities named for {validators} validators.",
+            f"{len(names)} Städte für {validators} Validatoren angegeben.",
+        )
+    names += [f"validator-{i}" for i in range(len(names) + 1, validators + 1)]
+    network = write_network(out, names, chain_id=chain_id, block_period_seconds=block_period)
+    for v in network.validators:
+        console.print(f"[green]✔[/] {v.name}: {v.address} (Schlüssel {v.key_path})")
+    tolerated = (validators - 1) // 3
+    console.print(
+        f"[green]✔[/] Genesis geschrieben: {network.genesis_path} (Chain-ID {chain_id}; "
+        f"{validators} Validatoren tolerieren {tolerated} fehlerhafte)."
+    )
+
+
+@besu_app.command("permissions")
+@_fails_clearly
+def besu_permissions(
+    out: Annotated[Path, typer.Option("--out", help="Where to write permissions_config.toml.")],
+    rpc: RpcOption = None,
+    backend: BackendOption = None,
+    chain_id: ChainIdOption = None,
+) -> None:
+    """Render the consortium's on-chain allowlists into Besu's local permissioning file."""
+    import os
+
+    from govchain.chain.backends import create_backend
+    from govchain.chain.besu import AllowedNode, render_permissions_config
+    from govchain.chain.deployment import Deployment, DeploymentStore
+    from govchain.chain.gateway import ChainGateway
+
+    settings = _chain_settings(rpc, backend, chain_id)
+    gateway = ChainGateway(create_backend(settings), expected_chain_id=chain_id)
+    deployment = Deployment.attach(gateway, DeploymentStore(settings.chain_dir).load())
+    accounts = deployment.account_rules.allowed_accounts()
+    nodes = [
+        AllowedNode(enode_id=n.enode_id, host=n.host, port=n.port, city=n.city)
+        for n in deployment.node_rules.allowed_nodes()
+    ]
+    text = render_permissions_config(accounts, nodes)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, out)
+    console.print(
+        f"[green]✔[/] {out}: {len(accounts)} Konten, {len(nodes)} Knoten "
+        f"(Stand Block {gateway.block_number()})."
+    )
+
+
+def main() -> None:
+    """Entry point for the console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
