@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from govchain.chain.errors import ContractRevertError, revert_class
 
@@ -96,7 +96,10 @@ def decode_revert(data: bytes, tx_hash: str | None = None) -> ContractRevertErro
     if cls is None:
         return None
     values = abi_decode(list(spec.types), data[4:])
-    fields = dict(zip(spec.names, values, strict=True))
+    fields = {
+        name: to_checksum_address(value) if kind == "address" else value
+        for name, kind, value in zip(spec.names, spec.types, values, strict=True)
+    }
     inner = None
     reason = fields.get("reason")
     if isinstance(reason, bytes):

@@ -263,7 +263,7 @@ class ChainGateway:
         except ChainError:
             raise
         except ContractLogicError as err:
-            data = err.data if isinstance(err.data, str) else None
+            data = _revert_hex(err.data)
             typed = decode_revert(bytes(HexBytes(data)), tx_hash) if data else None
             if typed is not None:
                 raise typed from err
@@ -309,4 +309,17 @@ def _raw_revert_data(err: BaseException) -> bytes | None:
         if seen.args and isinstance(seen.args[0], bytes):
             return seen.args[0]
         seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _revert_hex(data: object) -> str | None:
+    """Revert data as nodes report it: a hex string (geth, Besu, web3), or Ganache's
+    ``{"result": "0x..."}`` for gas estimates."""
+    if isinstance(data, str) and data.startswith("0x"):
+        return data
+    if isinstance(data, dict):
+        for key in ("result", "data"):
+            value = data.get(key)
+            if isinstance(value, str) and value.startswith("0x"):
+                return value
     return None
