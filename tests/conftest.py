@@ -79,6 +79,17 @@ class World:
         )
 
 
+def advance_time(gateway: ChainGateway, seconds: int) -> None:
+    """Move the chain's clock forward and mine a block, on either test chain."""
+    provider = gateway.w3.provider
+    tester = getattr(provider, "ethereum_tester", None)
+    if tester is not None:
+        tester.time_travel(gateway.block_timestamp() + seconds)
+        return
+    provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+    provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+
 def _funded(gateway: ChainGateway) -> LocalAccount:
     account: LocalAccount = Account.create()
     gateway.fund(account.address, 10**20)

@@ -193,7 +193,7 @@ class ChainGateway:
         return {"maxFeePerGas": 2 * int(base_fee) + priority, "maxPriorityFeePerGas": priority}
 
     def _send(self, account: LocalAccount, tx: dict[str, Any], description: str) -> TxResult:
-        with self._guard(description):
+        with self._guard(description, sender=account.address):
             params: dict[str, Any] = {
                 **tx,
                 "from": account.address,
@@ -256,7 +256,9 @@ class ChainGateway:
     # --- errors -----------------------------------------------------------------------
 
     @contextmanager
-    def _guard(self, description: str, tx_hash: str | None = None) -> Iterator[None]:
+    def _guard(
+        self, description: str, tx_hash: str | None = None, sender: str | None = None
+    ) -> Iterator[None]:
         """Translate everything the node or web3 can throw into govchain errors."""
         try:
             yield
@@ -279,10 +281,7 @@ class ChainGateway:
             ) from err
         except Web3RPCError as err:
             if "insufficient funds" in str(err.message).lower():
-                raise InsufficientFundsError(
-                    f"{description}: the sending account cannot pay for gas.",
-                    f"{description}: das sendende Konto kann das Gas nicht bezahlen.",
-                ) from err
+                raise _insufficient_funds(description, sender) from err
             raise TransactionFailedError(description, tx_hash, str(err.message)) from err
         except Web3Exception as err:
             raise TransactionFailedError(description, tx_hash, str(err)) from err
@@ -295,10 +294,7 @@ class ChainGateway:
                 if typed is not None:
                     raise typed from err
                 if "insufficient" in str(err).lower() or "balance" in str(err).lower():
-                    raise InsufficientFundsError(
-                        f"{description}: the sending account cannot pay for gas.",
-                        f"{description}: das sendende Konto kann das Gas nicht bezahlen.",
-                    ) from err
+                    raise _insufficient_funds(description, sender) from err
                 raise TransactionFailedError(description, tx_hash, str(err)) from err
             raise
 
@@ -323,3 +319,13 @@ def _revert_hex(data: object) -> str | None:
             if isinstance(value, str) and value.startswith("0x"):
                 return value
     return None
+
+
+def _insufficient_funds(description: str, sender: str | None) -> InsufficientFundsError:
+    who = sender or "the sending account"
+    return InsufficientFundsError(
+        f"{description}: account {who} cannot pay for gas; fund it, or run the network "
+        "with a zero gas price (Besu: --min-gas-price=0).",
+        f"{description}: Konto {who} kann das Gas nicht bezahlen; Guthaben aufladen oder "
+        "das Netz mit Gaspreis null betreiben (Besu: --min-gas-price=0).",
+    )

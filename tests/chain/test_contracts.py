@@ -40,7 +40,7 @@ from govchain.chain.types import (
     TrustReason,
     office_id,
 )
-from tests.conftest import World
+from tests.conftest import World, advance_time
 
 VCT = "https://vct.govchain.de/gefaehrlicher-hund/v1"
 OFFICE = office_id("NRW", "Aachen", "Ordnungsamt")
@@ -154,7 +154,8 @@ def test_office_admission_and_trust_decisions(world: World) -> None:
     registered = world.d.trust.register_did(world.office_admin, OFFICE, did, b"\x07" * 32)
     assert registered.events_named("DidRegistered")[0].args["did"] == did
 
-    later = world.gateway.block_timestamp()
+    advance_time(world.gateway, 120)
+    later = world.gateway.block_timestamp() - 60
     decision = world.d.trust.trust_at(did, VCT, later)
     assert decision.trusted and decision.level_of_assurance is LevelOfAssurance.SUBSTANTIAL
     assert world.d.trust.trust_at(did, "urn:other", later).reason is TrustReason.NOT_ACCREDITED
