@@ -19,6 +19,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from jwcrypto import jwk
+from jwcrypto.common import base64url_decode, base64url_encode
 
 from govchain.chain.backends import EmbeddedBackend
 from govchain.chain.deployment import Deployment, Founder, deploy_consortium
@@ -115,9 +116,14 @@ def _office_did() -> tuple[Did, bytes]:
     """A fresh P-256 key as did:jwk, with its RFC 7638 thumbprint."""
     key = jwk.JWK.generate(kty="EC", crv="P-256")
     public = key.export_public(as_dict=True)
-    encoded = jwk.base64url_encode(json.dumps(public, separators=(",", ":"), sort_keys=True))
-    thumbprint = jwk.base64url_decode(key.thumbprint())
+    encoded = base64url_encode(json.dumps(public, separators=(",", ":"), sort_keys=True))
+    thumbprint = base64url_decode(key.thumbprint())
     return Did(f"did:jwk:{encoded}"), thumbprint
+
+
+def _record_deployment(demo: _Demo, tx: TxResult) -> None:
+    contract = tx.description.removeprefix("Deploying ")
+    demo.record(f"Vertrag bereitgestellt: {contract}", f"Adresse {tx.contract_address}", tx)
 
 
 def run_demo(narrate: Narrator = lambda step: None) -> DemoSummary:
@@ -134,11 +140,7 @@ def run_demo(narrate: Narrator = lambda step: None) -> DemoSummary:
         accounts["deployer"],
         [Founder(name=c, address=accounts[c].address) for c in CITIES],
         THRESHOLD,
-        on_step=lambda tx: demo.record(
-            tx.description.replace("Deploying", "Vertrag bereitgestellt:"),
-            f"Adresse {tx.contract_address}",
-            tx,
-        ),
+        on_step=lambda tx: _record_deployment(demo, tx),
     )
     d: Deployment = deployment
     demo.record(
@@ -172,7 +174,9 @@ def run_demo(narrate: Narrator = lambda step: None) -> DemoSummary:
             Role.STATUS_ISSUER: d.status,
             Role.ANCHORER: d.anchors,
         }[role]
-        decision = d.consortium.decide(cities[2], cities[:2], registry.grant_role_call(role, grantee))
+        decision = d.consortium.decide(
+            cities[2], cities[:2], registry.grant_role_call(role, grantee)
+        )
         demo.record(
             f"Rolle {role.value} vergeben an {who}",
             f"Soest beantragt, Aachen stimmt zu (Antrag {decision.proposal_id}).",
@@ -275,7 +279,9 @@ def run_demo(narrate: Narrator = lambda step: None) -> DemoSummary:
             "name": f"{OFFICE[1]} {OFFICE[0]}",
             "did": did,
             "trusted_for_dog_permit": trusted.trusted,
-            "level_of_assurance": trusted.level_of_assurance.name if trusted.level_of_assurance else None,
+            "level_of_assurance": trusted.level_of_assurance.name
+            if trusted.level_of_assurance
+            else None,
         },
         status_entry={
             "list_id": list_id,

@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,9 +18,6 @@ from govchain import __version__
 from govchain.errors import GovchainError
 from govchain.settings import ChainBackendKind, GovchainSettings, load_settings
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
 app = typer.Typer(
     help="govchain: Genehmigungen als Nachweise, BürgerID und Integritätsnachweise "
     "auf der Konsortialchain der Städte. / Permits as credentials, citizen ID and "
@@ -29,7 +26,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-chain_app = typer.Typer(help="Run, inspect and deploy to the consortium chain.", no_args_is_help=True)
+chain_app = typer.Typer(
+    help="Run, inspect and deploy to the consortium chain.", no_args_is_help=True
+)
 contracts_app = typer.Typer(help="Compile and check the Solidity contracts.", no_args_is_help=True)
 besu_app = typer.Typer(help="Hyperledger Besu network kit (QBFT).", no_args_is_help=True)
 app.add_typer(chain_app, name="chain")
@@ -42,7 +41,7 @@ err_console = Console(stderr=True)
 DEFAULT_CITIES = ["Aachen", "Gelsenkirchen", "Soest"]
 
 
-def _fails_clearly(command: Callable[P, R]) -> Callable[P, R]:
+def _fails_clearly[**P, R](command: Callable[P, R]) -> Callable[P, R]:
     """Turn govchain errors into one clear sentence (German and English) and exit 1."""
 
     @functools.wraps(command)
@@ -224,8 +223,9 @@ def chain_deploy(
     chain_id: ChainIdOption = None,
     member: Annotated[
         list[str] | None,
-        typer.Option("--member", help="Founding member city (repeat); default Aachen, "
-        "Gelsenkirchen, Soest."),
+        typer.Option(
+            "--member", help="Founding member city (repeat); default Aachen, Gelsenkirchen, Soest."
+        ),
     ] = None,
     threshold: Annotated[
         int | None, typer.Option(help="Approvals a decision needs (default: a majority).")
@@ -274,7 +274,9 @@ def chain_deploy(
                 f"Die Verträge sind auf Chain {record.chain_id} bereits bereitgestellt (Block "
                 f"{record.block_number}); mit --force neu bereitstellen.",
             )
-    keys = AccountStore(settings.chain_dir / "keys", settings.keystore_passphrase.get_secret_value())
+    keys = AccountStore(
+        settings.chain_dir / "keys", settings.keystore_passphrase.get_secret_value()
+    )
     deployer = keys.get_or_create("deployer")
     founders = [
         Founder(name=c, address=keys.get_or_create(f"member-{slug(c)}").address) for c in cities
@@ -353,7 +355,9 @@ def chain_status(
 @besu_app.command("genesis")
 @_fails_clearly
 def besu_genesis(
-    validators: Annotated[int, typer.Option("--validators", min=1, max=64, help="Number of validators.")],
+    validators: Annotated[
+        int, typer.Option("--validators", min=1, max=64, help="Number of validators.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Folder for genesis.json and node keys.")],
     city: Annotated[
         list[str] | None,

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from govchain.errors import SettingsError
@@ -88,8 +88,6 @@ class GovchainSettings(BaseSettings):
 
 def load_settings(**overrides: object) -> GovchainSettings:
     """Load and validate settings, turning validation problems into one clear error."""
-    from pydantic import ValidationError
-
     try:
         return GovchainSettings(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:

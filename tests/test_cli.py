@@ -19,6 +19,7 @@ from govchain.chain.backends import GanacheBackend
 from govchain.chain.besu import decode_qbft_extra_data, parse_permissions_config
 from govchain.chain.clients.permissioning import NodeEntry
 from govchain.chain.deployment import Deployment, DeploymentStore
+from govchain.chain.errors import NodeToolsMissingError
 from govchain.chain.ganache import GanacheProcess
 from govchain.chain.gateway import ChainGateway
 from govchain.cli import app
@@ -145,8 +146,6 @@ def test_embedded_chain_cannot_be_deployed_to(data_dir: Path) -> None:
 
 
 def test_missing_npm_packages(tmp_path: Path) -> None:
-    from govchain.chain.errors import NodeToolsMissingError
-
     node = GanacheProcess(port=free_port(), log_path=tmp_path / "g.log", node_modules=tmp_path)
     with pytest.raises(NodeToolsMissingError, match="npm ci"):
         node.start()
@@ -156,8 +155,18 @@ def test_missing_npm_packages(tmp_path: Path) -> None:
 def test_besu_genesis_writes_a_decodable_network(tmp_path: Path) -> None:
     out = tmp_path / "network"
     code, stdout, err = invoke(
-        "besu", "genesis", "--validators", "4", "--city", "Aachen", "--city", "Soest",
-        "--chain-id", "2026", "--out", str(out),
+        "besu",
+        "genesis",
+        "--validators",
+        "4",
+        "--city",
+        "Aachen",
+        "--city",
+        "Soest",
+        "--chain-id",
+        "2026",
+        "--out",
+        str(out),
     )
     assert code == 0, err
     assert "tolerieren 1" in stdout
@@ -184,7 +193,7 @@ def test_besu_permissions_render_the_on_chain_allowlists(
     d.consortium.decide(aachen, [soest], d.node_rules.allow_call(node))
 
     target = tmp_path / "permissions_config.toml"
-    code, out, err = invoke("besu", "permissions", "--rpc", ganache.url, "--out", str(target))
+    code, _, err = invoke("besu", "permissions", "--rpc", ganache.url, "--out", str(target))
     assert code == 0, err
     accounts, nodes = parse_permissions_config(target.read_text())
     assert accounts == [aachen.address]
@@ -202,7 +211,9 @@ def test_demo_json_summary() -> None:
     assert summary["status_entry"]["final"] == "REVOKED"
     assert summary["anchor"]["inclusion_verified"] is True
     assert {r["error"] for r in summary["refusals"]} == {
-        "GovernedAccessNotConsortium", "StatusRegistryRevokedIsFinal", "StatusRegistryNotListOwner",
+        "GovernedAccessNotConsortium",
+        "StatusRegistryRevokedIsFinal",
+        "StatusRegistryNotListOwner",
     }
     assert all(s["gas"] > 0 for s in summary["steps"] if s["block"] is not None)
 
@@ -217,9 +228,19 @@ def test_demo_narrates_in_plain_words() -> None:
 
 def test_every_command_has_help() -> None:
     for command in (
-        [], ["demo"], ["chain"], ["chain", "up"], ["chain", "deploy"], ["chain", "status"],
-        ["contracts"], ["contracts", "build"], ["contracts", "check"], ["besu"],
-        ["besu", "genesis"], ["besu", "permissions"], ["version"],
+        [],
+        ["demo"],
+        ["chain"],
+        ["chain", "up"],
+        ["chain", "deploy"],
+        ["chain", "status"],
+        ["contracts"],
+        ["contracts", "build"],
+        ["contracts", "check"],
+        ["besu"],
+        ["besu", "genesis"],
+        ["besu", "permissions"],
+        ["version"],
     ):
         code, out, _ = invoke(*command, "--help")
         assert code == 0 and "Usage" in out, command

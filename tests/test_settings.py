@@ -32,7 +32,11 @@ def test_placeholder_passphrase_refused_in_production(monkeypatch: pytest.Monkey
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("GOVCHAIN_GANACHE_PORT", "70000"), ("GOVCHAIN_CHAIN_BACKEND", "bitcoin"), ("GOVCHAIN_CHAIN_ID", "0")],
+    [
+        ("GOVCHAIN_GANACHE_PORT", "70000"),
+        ("GOVCHAIN_CHAIN_BACKEND", "bitcoin"),
+        ("GOVCHAIN_CHAIN_ID", "0"),
+    ],
 )
 def test_bad_values_are_refused_clearly(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str

@@ -11,9 +11,12 @@ from abc import ABC, abstractmethod
 from typing import ClassVar
 
 import requests
+from eth_tester import EthereumTester, PyEVMBackend
 from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.exceptions import Web3Exception
+from web3.providers.eth_tester import EthereumTesterProvider
+from web3.types import Wei
 
 from govchain.chain.errors import ChainUnavailableError
 from govchain.settings import ChainBackendKind, GovchainSettings
@@ -91,9 +94,6 @@ class EmbeddedBackend(ChainBackend):
 
     def web3(self) -> Web3:
         if self._w3 is None:
-            from eth_tester import EthereumTester, PyEVMBackend
-            from web3.providers.eth_tester import EthereumTesterProvider
-
             tester = EthereumTester(PyEVMBackend())
             self._w3 = Web3(EthereumTesterProvider(tester))
         return self._w3
@@ -156,12 +156,14 @@ class RpcBackend(_HttpBackend):
 def _fund_from_node_account(w3: Web3, address: ChecksumAddress, wei: int, url: str) -> None:
     try:
         funder = w3.eth.accounts[0]
-        tx_hash = w3.eth.send_transaction({"from": funder, "to": address, "value": wei})
+        tx_hash = w3.eth.send_transaction({"from": funder, "to": address, "value": Wei(wei)})
         w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
     except (requests.RequestException, OSError) as err:
         raise ChainUnavailableError(url, type(err).__name__) from err
 
 
-def create_backend(settings: GovchainSettings, kind: ChainBackendKind | None = None) -> ChainBackend:
+def create_backend(
+    settings: GovchainSettings, kind: ChainBackendKind | None = None
+) -> ChainBackend:
     """Build the backend named by `kind` (default: the settings' ``chain_backend``)."""
     return _BACKENDS[kind or settings.chain_backend].from_settings(settings)

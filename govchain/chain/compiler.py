@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import solcx
+import solcx.wrapper
+from solcx.exceptions import SolcError
+
 from govchain.chain.errors import CompilerError, NodeToolsMissingError
 
 __all__ = [
@@ -57,7 +61,9 @@ def find_node_modules(explicit: Path | None = None) -> Path:
     Raises:
         NodeToolsMissingError: when no folder with ``solc`` and ``ganache`` is found.
     """
-    candidates = [explicit] if explicit else [REPO_ROOT / "node_modules", Path.cwd() / "node_modules"]
+    candidates = (
+        [explicit] if explicit else [REPO_ROOT / "node_modules", Path.cwd() / "node_modules"]
+    )
     for candidate in candidates:
         if candidate and (candidate / "solc" / "solc.js").is_file():
             return candidate
@@ -84,7 +90,7 @@ def _write_shim(node_modules: Path, directory: Path) -> Path:
     shim.write_text(
         "#!/usr/bin/env bash\n"
         'out="$(mktemp)"\n'
-        'trap \'rm -f "$out"\' EXIT\n'
+        "trap 'rm -f \"$out\"' EXIT\n"
         f'"{node}" "{solcjs}" "$@" > "$out"\n'
         "status=$?\n"
         'grep -v "^>>>" "$out"\n'
@@ -96,8 +102,7 @@ def _write_shim(node_modules: Path, directory: Path) -> Path:
 
 def _sources(contracts_dir: Path) -> dict[str, dict[str, str]]:
     return {
-        path.name: {"content": path.read_text()}
-        for path in sorted(contracts_dir.glob("*.sol"))
+        path.name: {"content": path.read_text()} for path in sorted(contracts_dir.glob("*.sol"))
     }
 
 
@@ -113,10 +118,6 @@ def compile_contracts(
     contracts_dir: Path = CONTRACTS_DIR, node_modules: Path | None = None
 ) -> dict[str, dict[str, Any]]:
     """Compile every contract and return ``{name: {"abi": ..., "bytecode": ...}}``."""
-    import solcx
-    import solcx.wrapper
-    from solcx.exceptions import SolcError
-
     modules = find_node_modules(node_modules)
     sources = _sources(contracts_dir)
     if not sources:
@@ -138,11 +139,14 @@ def compile_contracts(
         try:
             version = str(solcx.wrapper.get_solc_version(shim))
         except (SolcError, OSError) as err:
-            raise CompilerError(f"solc-js did not start: {err}", f"solc-js startet nicht: {err}") from err
+            raise CompilerError(
+                f"solc-js did not start: {err}", f"solc-js startet nicht: {err}"
+            ) from err
         if version != SOLC_VERSION:
             raise CompilerError(
                 f"Installed solc is {version}, govchain pins {SOLC_VERSION}; run `npm ci`.",
-                f"Installiertes solc ist {version}, govchain erwartet {SOLC_VERSION}; `npm ci` ausführen.",
+                f"Installiertes solc ist {version}, govchain erwartet {SOLC_VERSION}; "
+                "`npm ci` ausführen.",
             )
         try:
             output = solcx.compile_standard(
@@ -170,9 +174,7 @@ def compile_contracts(
     return result
 
 
-def _artifact_documents(
-    compiled: dict[str, dict[str, Any]], digest: str
-) -> dict[str, str]:
+def _artifact_documents(compiled: dict[str, dict[str, Any]], digest: str) -> dict[str, str]:
     documents = {}
     for name, data in compiled.items():
         document = {

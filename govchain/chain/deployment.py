@@ -20,12 +20,12 @@ from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from pydantic import BaseModel, ValidationError
 
+from govchain.chain._abi import load_artifact
 from govchain.chain.clients.anchor_registry import AnchorRegistryClient
 from govchain.chain.clients.consortium import ConsortiumClient
 from govchain.chain.clients.permissioning import AccountRulesClient, NodeRulesClient
 from govchain.chain.clients.status_registry import StatusRegistryClient
 from govchain.chain.clients.trust_registry import TrustRegistryClient
-from govchain.chain._abi import load_artifact
 from govchain.chain.errors import (
     ChainIdMismatchError,
     DeploymentNotFoundError,
@@ -44,7 +44,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-RECORD_FORMAT = "govchain-deployment/1"
+RECORD_FORMAT: Literal["govchain-deployment/1"] = "govchain-deployment/1"
 
 
 class Founder(BaseModel):

@@ -145,7 +145,10 @@ class ContractRevertError(ChainError):
     de: ClassVar[str] = "Der Vertrag hat den Aufruf abgelehnt ({name})."
 
     def __init__(
-        self, fields: dict[str, Any], tx_hash: str | None = None, inner: ContractRevertError | None = None
+        self,
+        fields: dict[str, Any],
+        tx_hash: str | None = None,
+        inner: ContractRevertError | None = None,
     ) -> None:
         self.fields = fields
         self.tx_hash = tx_hash
@@ -254,7 +257,9 @@ class ConsortiumProposalExpired(ConsortiumError):
 
 
 class ConsortiumExecutionFailed(ConsortiumError):
-    en = "Proposal {proposalId} reached its threshold but its call failed; the vote was not counted."
+    en = (
+        "Proposal {proposalId} reached its threshold but its call failed; the vote was not counted."
+    )
     de = (
         "Antrag {proposalId} hat die Schwelle erreicht, aber sein Aufruf scheiterte; "
         "die Stimme wurde nicht gezählt."
@@ -466,4 +471,7 @@ class NodeRulesNotAllowed(NodeRulesError):
 
 class NodeRulesInvalidNode(NodeRulesError):
     en = "Node {enodeId} is invalid: it needs a 128-hex-digit enode id, a host and a port."
-    de = "Knoten {enodeId} ist ungültig: nötig sind eine Enode-ID aus 128 Hex-Ziffern, Host und Port."
+    de = (
+        "Knoten {enodeId} ist ungültig: nötig sind eine Enode-ID aus 128 Hex-Ziffern, "
+        "Host und Port."
+    )

@@ -106,14 +106,21 @@ class GanacheProcess:
         command = [
             node,
             str(cli),
-            "--server.host", self.host,
-            "--server.port", str(self.port),
-            "--chain.chainId", str(self.chain_id),
-            "--chain.hardfork", HARDFORK,
+            "--server.host",
+            self.host,
+            "--server.port",
+            str(self.port),
+            "--chain.chainId",
+            str(self.chain_id),
+            "--chain.hardfork",
+            HARDFORK,
             "--wallet.deterministic",
-            "--wallet.totalAccounts", "2",
-            "--wallet.defaultBalance", "1000000",
-            "--miner.blockTime", str(self.block_time),
+            "--wallet.totalAccounts",
+            "2",
+            "--wallet.defaultBalance",
+            "1000000",
+            "--miner.blockTime",
+            str(self.block_time),
         ]
         if self.db_path is not None:
             self.db_path.mkdir(parents=True, exist_ok=True)
@@ -128,20 +135,21 @@ class GanacheProcess:
         command = self._command()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log_file:
-            self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            self._proc = subprocess.Popen(
                 command,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - prctl only, no locks taken
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 self._proc = None
                 raise GanacheStartError(
-                    f"Ganache exited during start-up; last lines of {self.log_path}:\n{self.log_tail()}",
+                    f"Ganache exited during start-up; last lines of {self.log_path}:\n"
+                    f"{self.log_tail()}",
                     f"Ganache hat sich beim Start beendet; letzte Zeilen von {self.log_path}:\n"
                     f"{self.log_tail()}",
                 )
@@ -162,7 +170,7 @@ class GanacheProcess:
             self.url, data=body.encode(), headers={"content-type": "application/json"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=1) as response:  # noqa: S310 - loopback
+            with urllib.request.urlopen(request, timeout=1) as response:
                 return bool(json.load(response).get("result"))
         except (urllib.error.URLError, OSError, ValueError):
             return False

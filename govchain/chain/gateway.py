@@ -24,7 +24,7 @@ from web3.exceptions import (
     Web3Exception,
     Web3RPCError,
 )
-from web3.types import TxParams, TxReceipt
+from web3.types import BlockIdentifier, TxParams, TxReceipt
 
 from govchain.chain._abi import decode_revert, event_table, load_artifact
 from govchain.chain.backends import ChainBackend
@@ -119,7 +119,7 @@ class ChainGateway:
         with self._guard("Reading the block number"):
             return int(self._w3.eth.block_number)
 
-    def block_timestamp(self, block_number: int | str = "latest") -> int:
+    def block_timestamp(self, block_number: BlockIdentifier = "latest") -> int:
         """The timestamp (unix seconds) of a block."""
         with self._guard("Reading a block"):
             return int(self._w3.eth.get_block(block_number)["timestamp"])
@@ -242,7 +242,11 @@ class ChainGateway:
             if known is None:
                 continue
             contract_name, event_name = known
-            decoded = self.contract(contract_name, entry["address"]).events[event_name]().process_log(entry)
+            decoded = (
+                self.contract(contract_name, entry["address"])
+                .events[event_name]()
+                .process_log(entry)
+            )
             events.append(
                 DecodedEvent(
                     contract=contract_name,

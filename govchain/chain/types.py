@@ -7,7 +7,7 @@ from enum import IntEnum, StrEnum
 from typing import NewType
 
 from eth_typing import ChecksumAddress
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 __all__ = [
     "OPEN_END",
@@ -186,7 +186,7 @@ class Namespace:
 
 @dataclass(frozen=True)
 class Anchor:
-    """The log of ``tree_size`` leaves had ``root``, anchored in ``block_number`` at ``timestamp``."""
+    """The log of ``tree_size`` leaves had ``root``, anchored in a block at a time."""
 
     namespace_id: bytes
     index: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -40,8 +41,6 @@ def test_every_custom_error_has_a_typed_exception() -> None:
 
 
 def test_artifacts_target_shanghai_with_the_pinned_compiler() -> None:
-    import json
-
     for name in CONTRACT_NAMES:
         document = json.loads((ARTIFACTS_DIR / f"{name}.json").read_text())
         assert document["compiler"] == {"solc": "0.8.37", "evmVersion": "shanghai"}

@@ -69,8 +69,12 @@ def test_no_member_can_grant_or_revoke_a_role_directly(world: World, registry: s
     assert refused.value.fields["caller"] == world.aachen.address
     with pytest.raises(GovernedAccessNotConsortium):
         world.gateway.transact(
-            world.aachen, client.contract_name, client.address, "revokeRole",
-            Role.ANCHORER.id, world.outsider.address,
+            world.aachen,
+            client.contract_name,
+            client.address,
+            "revokeRole",
+            Role.ANCHORER.id,
+            world.outsider.address,
         )
     assert not client.has_role(Role.ANCHORER, world.outsider.address)
 
@@ -85,7 +89,11 @@ def test_a_role_is_granted_only_when_the_threshold_is_reached(world: World) -> N
 
     second = world.d.consortium.approve(world.soest, proposal_id)
 
-    assert [e.name for e in second.events] == ["ProposalApproved", "RoleGranted", "ProposalExecuted"]
+    assert [e.name for e in second.events] == [
+        "ProposalApproved",
+        "RoleGranted",
+        "ProposalExecuted",
+    ]
     assert world.d.status.has_role(Role.STATUS_ISSUER, world.office_admin.address)
     assert world.d.consortium.proposal(proposal_id).executed
 
@@ -93,7 +101,9 @@ def test_a_role_is_granted_only_when_the_threshold_is_reached(world: World) -> N
 def test_revoking_by_vote_takes_the_role_away(world: World) -> None:
     world.grant(Role.ANCHORER, world.anchorer)
     world.d.consortium.decide(
-        world.soest, world.cities, world.d.anchors.revoke_role_call(Role.ANCHORER, world.anchorer.address)
+        world.soest,
+        world.cities,
+        world.d.anchors.revoke_role_call(Role.ANCHORER, world.anchorer.address),
     )
     assert not world.d.anchors.has_role(Role.ANCHORER, world.anchorer.address)
     with pytest.raises(GovernedAccessMissingRole):
@@ -114,7 +124,9 @@ def test_outsiders_cannot_propose_or_approve(world: World) -> None:
     ("function", "args"),
     [("addMember", ("0x" + "11" * 20, "Köln")), ("removeMember", (None,)), ("setThreshold", (1,))],
 )
-def test_membership_changes_only_by_vote(world: World, function: str, args: tuple[object, ...]) -> None:
+def test_membership_changes_only_by_vote(
+    world: World, function: str, args: tuple[object, ...]
+) -> None:
     args = tuple(world.soest.address if a is None else a for a in args)
     with pytest.raises(ConsortiumNotSelf):
         world.gateway.transact(
@@ -148,7 +160,9 @@ def test_office_admission_and_trust_decisions(world: World) -> None:
     admit_office(world)
     world.grant(Role.TRUST_ADMIN, world.aachen)
     now = world.gateway.block_timestamp()
-    accredited = world.d.trust.accredit(world.aachen, OFFICE, VCT, LevelOfAssurance.SUBSTANTIAL, now - 10)
+    accredited = world.d.trust.accredit(
+        world.aachen, OFFICE, VCT, LevelOfAssurance.SUBSTANTIAL, now - 10
+    )
     assert accredited.events_named("AccreditationGranted")[0].args["vct"] == VCT
     did = Did("did:jwk:eyJrdHkiOiJFQyJ9")
     registered = world.d.trust.register_did(world.office_admin, OFFICE, did, b"\x07" * 32)
@@ -159,7 +173,10 @@ def test_office_admission_and_trust_decisions(world: World) -> None:
     decision = world.d.trust.trust_at(did, VCT, later)
     assert decision.trusted and decision.level_of_assurance is LevelOfAssurance.SUBSTANTIAL
     assert world.d.trust.trust_at(did, "urn:other", later).reason is TrustReason.NOT_ACCREDITED
-    assert world.d.trust.trust_at(Did("did:key:z6Mkunknown"), VCT, later).reason is TrustReason.UNKNOWN_DID
+    assert (
+        world.d.trust.trust_at(Did("did:key:z6Mkunknown"), VCT, later).reason
+        is TrustReason.UNKNOWN_DID
+    )
     assert world.d.trust.trust_at(did, VCT, now - 3600).reason is TrustReason.DID_NOT_VALID_AT_TIME
 
     world.d.trust.set_office_status(world.aachen, OFFICE, OfficeStatus.SUSPENDED)
@@ -179,8 +196,15 @@ def test_office_admission_and_trust_decisions(world: World) -> None:
 def test_trust_registry_refuses_unauthorised_callers(world: World) -> None:
     with pytest.raises(GovernedAccessNotConsortium):
         world.gateway.transact(
-            world.aachen, "TrustRegistry", world.d.trust.address, "registerOffice",
-            OFFICE, "NRW", "Aachen", "Ordnungsamt", world.aachen.address,
+            world.aachen,
+            "TrustRegistry",
+            world.d.trust.address,
+            "registerOffice",
+            OFFICE,
+            "NRW",
+            "Aachen",
+            "Ordnungsamt",
+            world.aachen.address,
         )
     admit_office(world)
     with pytest.raises(ConsortiumExecutionFailed) as failed:
@@ -188,8 +212,12 @@ def test_trust_registry_refuses_unauthorised_callers(world: World) -> None:
     assert isinstance(failed.value.inner, TrustRegistryOfficeExists)
     with pytest.raises(GovernedAccessNotConsortium):
         world.gateway.transact(
-            world.aachen, "TrustRegistry", world.d.trust.address, "setOfficeAdmin",
-            OFFICE, world.aachen.address,
+            world.aachen,
+            "TrustRegistry",
+            world.d.trust.address,
+            "setOfficeAdmin",
+            OFFICE,
+            world.aachen.address,
         )
     with pytest.raises(GovernedAccessMissingRole):
         world.d.trust.accredit(world.aachen, OFFICE, VCT, LevelOfAssurance.HIGH, 0)
@@ -258,7 +286,11 @@ def test_revoked_is_final_and_suspension_reversible(world: World) -> None:
         with pytest.raises(StatusRegistryRevokedIsFinal):
             s.set_status(world.office_admin, list_id, 131_071, attempt)
     with pytest.raises(StatusRegistryRevokedIsFinal):
-        s.set_statuses(world.office_admin, list_id, {1: CredentialStatus.REVOKED, 131_071: CredentialStatus.VALID})
+        s.set_statuses(
+            world.office_admin,
+            list_id,
+            {1: CredentialStatus.REVOKED, 131_071: CredentialStatus.VALID},
+        )
     # The batch was refused as a whole: entry 1 did not change.
     assert s.status(list_id, 1) is CredentialStatus.VALID
     assert s.status(list_id, 131_071) is CredentialStatus.REVOKED
@@ -280,7 +312,11 @@ def test_status_input_is_validated(world: World) -> None:
 def test_packed_export_matches_the_entries(world: World) -> None:
     world.grant(Role.STATUS_ISSUER, world.office_admin)
     list_id, _ = world.d.status.create_list(world.office_admin)
-    changes = {0: CredentialStatus.REVOKED, 5: CredentialStatus.SUSPENDED, 130_000: CredentialStatus.REVOKED}
+    changes = {
+        0: CredentialStatus.REVOKED,
+        5: CredentialStatus.SUSPENDED,
+        130_000: CredentialStatus.REVOKED,
+    }
     world.d.status.set_statuses(world.office_admin, list_id, changes)
     packed = world.d.status.packed_statuses(list_id)
     assert len(packed) == 131_072 // 4
@@ -300,7 +336,10 @@ def test_anchoring_is_append_only_and_owned(world: World) -> None:
     assert registered.events_named("NamespaceRegistered")[0].args["name"] == "archive.aachen"
     anchor, tx = world.d.anchors.anchor(world.anchorer, ns, 10, b"\x11" * 32)
     assert tx.events_named("Anchored")[0].args == {
-        "namespaceId": ns, "index": 0, "treeSize": 10, "root": b"\x11" * 32,
+        "namespaceId": ns,
+        "index": 0,
+        "treeSize": 10,
+        "root": b"\x11" * 32,
     }
     assert anchor.block_number == tx.block_number and anchor.tree_size == 10
     with pytest.raises(AnchorRegistryTreeNotGrowing):
@@ -321,20 +360,37 @@ def test_anchoring_is_append_only_and_owned(world: World) -> None:
 def test_allowlists_change_only_by_vote(world: World) -> None:
     rules = world.d.account_rules
     with pytest.raises(GovernedAccessNotConsortium):
-        world.gateway.transact(world.aachen, "AccountRules", rules.address, "allowAccount", world.outsider.address, "x")
+        world.gateway.transact(
+            world.aachen, "AccountRules", rules.address, "allowAccount", world.outsider.address, "x"
+        )
     with pytest.raises(GovernedAccessNotConsortium):
-        world.gateway.transact(world.aachen, "AccountRules", rules.address, "disallowAccount", world.aachen.address)
-    world.d.consortium.decide(world.aachen, world.cities[1:], rules.allow_call(world.aachen.address, "Aachen"))
+        world.gateway.transact(
+            world.aachen, "AccountRules", rules.address, "disallowAccount", world.aachen.address
+        )
+    world.d.consortium.decide(
+        world.aachen, world.cities[1:], rules.allow_call(world.aachen.address, "Aachen")
+    )
     assert rules.transaction_allowed(world.aachen.address)
     assert not rules.transaction_allowed(world.outsider.address)
     with pytest.raises(ConsortiumExecutionFailed) as failed:
-        world.d.consortium.decide(world.aachen, world.cities[1:], rules.disallow_call(world.outsider.address))
+        world.d.consortium.decide(
+            world.aachen, world.cities[1:], rules.disallow_call(world.outsider.address)
+        )
     assert isinstance(failed.value.inner, AccountRulesNotAllowed)
 
     nodes = world.d.node_rules
     node = NodeEntry(ENODE, "10.0.0.1", 30303, "Aachen")
     with pytest.raises(GovernedAccessNotConsortium):
-        world.gateway.transact(world.aachen, "NodeRules", nodes.address, "allowNode", ENODE, "10.0.0.1", 30303, "Aachen")
+        world.gateway.transact(
+            world.aachen,
+            "NodeRules",
+            nodes.address,
+            "allowNode",
+            ENODE,
+            "10.0.0.1",
+            30303,
+            "Aachen",
+        )
     with pytest.raises(GovernedAccessNotConsortium):
         world.gateway.transact(world.aachen, "NodeRules", nodes.address, "disallowNode", ENODE)
     world.d.consortium.decide(world.aachen, world.cities[1:], nodes.allow_call(node))
@@ -342,7 +398,9 @@ def test_allowlists_change_only_by_vote(world: World) -> None:
     assert nodes.connection_allowed(ENODE.upper(), "10.0.0.1", 30303)
     assert not nodes.connection_allowed(ENODE, "10.0.0.2", 30303)
     with pytest.raises(ConsortiumExecutionFailed) as failed:
-        world.d.consortium.decide(world.aachen, world.cities[1:], nodes.allow_call(NodeEntry("xyz", "h", 1, "Soest")))
+        world.d.consortium.decide(
+            world.aachen, world.cities[1:], nodes.allow_call(NodeEntry("xyz", "h", 1, "Soest"))
+        )
     assert isinstance(failed.value.inner, NodeRulesInvalidNode)
     world.d.consortium.decide(world.aachen, world.cities[1:], nodes.disallow_call(ENODE))
     assert nodes.allowed_nodes() == []

@@ -25,12 +25,16 @@ def test_a_custom_error_is_decoded_with_its_fields_and_messages() -> None:
     assert err.fields == {"listId": 3, "index": 77}
     assert err.tx_hash == "0xabc"
     assert str(err) == "Entry 77 of status list 3 is revoked; revocation is final."
-    assert err.message_de == "Eintrag 77 der Statusliste 3 ist widerrufen; ein Widerruf ist endgültig."
+    assert (
+        err.message_de == "Eintrag 77 der Statusliste 3 ist widerrufen; ein Widerruf ist endgültig."
+    )
 
 
 def test_access_errors_share_one_base_and_addresses_are_checksummed() -> None:
     caller = "0x" + "ab" * 20
-    data = _encoded("StatusRegistryNotListOwner(address,uint256)", ["address", "uint256"], [caller, 1])
+    data = _encoded(
+        "StatusRegistryNotListOwner(address,uint256)", ["address", "uint256"], [caller, 1]
+    )
     err = decode_revert(data)
     assert isinstance(err, StatusRegistryNotListOwner)
     assert isinstance(err, AccessDeniedError)

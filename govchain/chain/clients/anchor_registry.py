@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from govchain.chain.clients._base import GovernedClient
 from govchain.chain.gateway import TxResult
@@ -34,7 +34,11 @@ class AnchorRegistryClient(GovernedClient):
     ) -> tuple[Anchor, TxResult]:
         """Anchor the log's root at `tree_size` leaves (namespace owner only)."""
         tx = self._transact(
-            owner, "anchor", namespace, tree_size, root,
+            owner,
+            "anchor",
+            namespace,
+            tree_size,
+            root,
             description=f"Anchoring a root of {tree_size} leaves",
         )
         index = int(tx.events_named("Anchored")[0].args["index"])
@@ -67,6 +71,10 @@ class AnchorRegistryClient(GovernedClient):
     def _anchor(namespace: bytes, index: int, raw: tuple[int, int, int, bytes]) -> Anchor:
         tree_size, block_number, timestamp, root = raw
         return Anchor(
-            namespace_id=namespace, index=index, tree_size=tree_size, root=bytes(root),
-            block_number=block_number, timestamp=timestamp,
+            namespace_id=namespace,
+            index=index,
+            tree_size=tree_size,
+            root=bytes(root),
+            block_number=block_number,
+            timestamp=timestamp,
         )

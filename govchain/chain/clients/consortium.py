@@ -9,6 +9,7 @@ from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 
 from govchain.chain.clients._base import ContractClient
+from govchain.chain.errors import ChainError
 from govchain.chain.gateway import EncodedCall, TxResult
 from govchain.chain.types import Member, Proposal
 
@@ -114,8 +115,6 @@ class ConsortiumClient(ContractClient):
             transactions.append(tx)
             executed = bool(tx.events_named("ProposalExecuted"))
         if not executed:
-            from govchain.chain.errors import ChainError
-
             raise ChainError(
                 f"Proposal {proposal_id} ({call.description}) lacks approvals: "
                 f"{self.proposal(proposal_id).approvals} of {self.threshold()}.",
@@ -134,6 +133,4 @@ class ConsortiumClient(ContractClient):
 
     def set_threshold_call(self, threshold: int) -> EncodedCall:
         """The call that changes the threshold (to be proposed)."""
-        return self._encode(
-            "setThreshold", threshold, description=f"Set threshold to {threshold}"
-        )
+        return self._encode("setThreshold", threshold, description=f"Set threshold to {threshold}")

@@ -53,7 +53,11 @@ class NodeRulesClient(GovernedClient):
     def allow_call(self, node: NodeEntry) -> EncodedCall:
         """The call that admits a node (to be proposed)."""
         return self._encode(
-            "allowNode", node.enode_id, node.host, node.port, node.city,
+            "allowNode",
+            node.enode_id,
+            node.host,
+            node.port,
+            node.city,
             description=f"Allow node of {node.city} at {node.host}:{node.port}",
         )
 

@@ -21,9 +21,13 @@ class StatusRegistryClient(GovernedClient):
 
     contract_name = "StatusRegistry"
 
-    def create_list(self, issuer: LocalAccount, size: int = DEFAULT_LIST_SIZE) -> tuple[int, TxResult]:
+    def create_list(
+        self, issuer: LocalAccount, size: int = DEFAULT_LIST_SIZE
+    ) -> tuple[int, TxResult]:
         """Create a status list owned by `issuer`; returns its id."""
-        tx = self._transact(issuer, "createList", size, description=f"Creating a status list of {size}")
+        tx = self._transact(
+            issuer, "createList", size, description=f"Creating a status list of {size}"
+        )
         return int(tx.events_named("StatusListCreated")[0].args["listId"]), tx
 
     def set_status(
@@ -31,7 +35,11 @@ class StatusRegistryClient(GovernedClient):
     ) -> TxResult:
         """Set one entry (list owner only; revoked is final)."""
         return self._transact(
-            owner, "setStatus", list_id, index, int(status),
+            owner,
+            "setStatus",
+            list_id,
+            index,
+            int(status),
             description=f"Setting entry {index} of list {list_id} to {status.name.lower()}",
         )
 
@@ -41,7 +49,11 @@ class StatusRegistryClient(GovernedClient):
         """Set several entries in one transaction (list owner only)."""
         indexes = list(changes)
         return self._transact(
-            owner, "setStatuses", list_id, indexes, [int(changes[i]) for i in indexes],
+            owner,
+            "setStatuses",
+            list_id,
+            indexes,
+            [int(changes[i]) for i in indexes],
             description=f"Setting {len(indexes)} entries of list {list_id}",
         )
 

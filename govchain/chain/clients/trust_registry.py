@@ -33,22 +33,28 @@ class TrustRegistryClient(GovernedClient):
     ) -> EncodedCall:
         """The call that admits an office (to be proposed to the consortium)."""
         return self._encode(
-            "registerOffice", office, state, city, name, admin,
+            "registerOffice",
+            office,
+            state,
+            city,
+            name,
+            admin,
             description=f"Admit issuer office {name} {city} ({state})",
         )
 
     def set_office_admin_call(self, office: OfficeId, admin: ChecksumAddress) -> EncodedCall:
         """The call that hands an office to a new admin account (to be proposed)."""
-        return self._encode(
-            "setOfficeAdmin", office, admin, description=f"Hand office to {admin}"
-        )
+        return self._encode("setOfficeAdmin", office, admin, description=f"Hand office to {admin}")
 
     def set_office_status(
         self, account: LocalAccount, office: OfficeId, status: OfficeStatus
     ) -> TxResult:
         """Suspend, reactivate or retire an office (TRUST_ADMIN_ROLE)."""
         return self._transact(
-            account, "setOfficeStatus", office, int(status),
+            account,
+            "setOfficeStatus",
+            office,
+            int(status),
             description=f"Setting office status to {status.name.lower()}",
         )
 
@@ -63,7 +69,13 @@ class TrustRegistryClient(GovernedClient):
     ) -> TxResult:
         """Accredit an office for credential type `vct` (TRUST_ADMIN_ROLE)."""
         return self._transact(
-            account, "accredit", office, vct, valid_from, valid_until, int(level),
+            account,
+            "accredit",
+            office,
+            vct,
+            valid_from,
+            valid_until,
+            int(level),
             description=f"Accreditation for {vct}",
         )
 
@@ -72,7 +84,11 @@ class TrustRegistryClient(GovernedClient):
     ) -> TxResult:
         """End an accreditation now (TRUST_ADMIN_ROLE)."""
         return self._transact(
-            account, "endAccreditation", office, vct, index,
+            account,
+            "endAccreditation",
+            office,
+            vct,
+            index,
             description=f"Ending accreditation {index} for {vct}",
         )
 
@@ -81,7 +97,11 @@ class TrustRegistryClient(GovernedClient):
     ) -> TxResult:
         """Register a DID of the office with the SHA-256 thumbprint of its key (office admin)."""
         return self._transact(
-            admin, "registerDid", office, did, key_thumbprint,
+            admin,
+            "registerDid",
+            office,
+            did,
+            key_thumbprint,
             description=f"Registering DID {did[:32]}…",
         )
 
@@ -93,8 +113,13 @@ class TrustRegistryClient(GovernedClient):
         """An office by id."""
         state, city, name, admin, status, registered_at = self._call("office", office)
         return OfficeRecord(
-            office_id=office, state=state, city=city, name=name, admin=admin,
-            status=OfficeStatus(status), registered_at=registered_at,
+            office_id=office,
+            state=state,
+            city=city,
+            name=name,
+            admin=admin,
+            status=OfficeStatus(status),
+            registered_at=registered_at,
         )
 
     def offices(self) -> list[OfficeRecord]:
@@ -105,8 +130,11 @@ class TrustRegistryClient(GovernedClient):
         """The record of a DID."""
         office, did_text, thumbprint, valid_from, valid_until = self._call("didRecord", did)
         return DidRecord(
-            office_id=OfficeId(bytes(office)), did=Did(did_text),
-            key_thumbprint=bytes(thumbprint), valid_from=valid_from, valid_until=valid_until,
+            office_id=OfficeId(bytes(office)),
+            did=Did(did_text),
+            key_thumbprint=bytes(thumbprint),
+            valid_from=valid_from,
+            valid_until=valid_until,
         )
 
     def office_dids(self, office: OfficeId) -> list[Did]:
@@ -117,8 +145,11 @@ class TrustRegistryClient(GovernedClient):
         """All accreditations of an office for `vct`, including ended ones."""
         return [
             Accreditation(
-                vct=a[0], valid_from=a[1], valid_until=a[2],
-                level_of_assurance=LevelOfAssurance(a[3]), recorded_at=a[4],
+                vct=a[0],
+                valid_from=a[1],
+                valid_until=a[2],
+                level_of_assurance=LevelOfAssurance(a[3]),
+                recorded_at=a[4],
             )
             for a in self._call("accreditations", office, vct)
         ]

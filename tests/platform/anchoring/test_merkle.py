@@ -16,7 +16,13 @@ from govchain.platform.anchoring.merkle import (
 
 # Inputs and roots of the Certificate Transparency reference test data.
 CT_INPUTS = [
-    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+    "",
+    "00",
+    "10",
+    "2021",
+    "3031",
+    "40414243",
+    "5051525354555657",
     "606162636465666768696a6b6c6d6e6f",
 ]
 CT_ROOTS = [
