@@ -404,3 +404,16 @@ def test_allowlists_change_only_by_vote(world: World) -> None:
     assert isinstance(failed.value.inner, NodeRulesInvalidNode)
     world.d.consortium.decide(world.aachen, world.cities[1:], nodes.disallow_call(ENODE))
     assert nodes.allowed_nodes() == []
+
+
+def test_anchoring_costs_the_same_for_any_batch_size(world: World) -> None:
+    world.grant(Role.ANCHORER, world.anchorer)
+    execution_gas = set()
+    for batch in (1, 1_000_000):
+        ns, _ = world.d.anchors.register_namespace(world.anchorer, f"batch.{batch}")
+        world.d.anchors.anchor(world.anchorer, ns, batch, b"\x21" * 32)
+        _, tx = world.d.anchors.anchor(world.anchorer, ns, 2 * batch, b"\x22" * 32)
+        data = bytes(world.gateway.w3.eth.get_transaction(tx.tx_hash)["input"])  # type: ignore[arg-type]
+        calldata_gas = 21_000 + sum(4 if b == 0 else 16 for b in data)
+        execution_gas.add(tx.gas_used - calldata_gas)
+    assert len(execution_gas) == 1
