@@ -397,8 +397,7 @@ def besu_permissions(
     chain_id: ChainIdOption = None,
 ) -> None:
     """Render the consortium's on-chain allowlists into Besu's local permissioning file."""
-    import os
-
+    from govchain._files import atomic_write_text
     from govchain.chain.backends import create_backend
     from govchain.chain.besu import AllowedNode, render_permissions_config
     from govchain.chain.deployment import Deployment, DeploymentStore
@@ -413,10 +412,7 @@ def besu_permissions(
         for n in deployment.node_rules.allowed_nodes()
     ]
     text = render_permissions_config(accounts, nodes)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, out)
+    atomic_write_text(out, text)
     console.print(
         f"[green]✔[/] {out}: {len(accounts)} Konten, {len(nodes)} Knoten "
         f"(Stand Block {gateway.block_number()})."

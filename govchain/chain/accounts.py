@@ -8,13 +8,13 @@ Each account has a label ("deployer", "member-aachen", ...) and lives in
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from govchain._files import atomic_write_text
 from govchain.chain.errors import ChainError
 
 __all__ = ["AccountStore", "KeystoreError", "slug"]
@@ -90,14 +90,7 @@ class AccountStore:
             account.key, self._passphrase, kdf="scrypt", iterations=_SCRYPT_N
         )
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self._path(label)
-        tmp = path.with_suffix(".json.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(document, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        atomic_write_text(self._path(label), json.dumps(document), mode=0o600)
         return account
 
     def labels(self) -> list[str]:

@@ -72,7 +72,18 @@ class ChainBackend(ABC):
         return False
 
 
-class EmbeddedBackend(ChainBackend):
+class _FundsFromNodeAccount(ChainBackend):
+    """Development chains: the node's first (unlocked, prefunded) account pays."""
+
+    def fund(self, w3: Web3, address: ChecksumAddress, wei: int) -> None:
+        _fund_from_node_account(w3, address, wei, self.url)
+
+    @property
+    def can_fund(self) -> bool:
+        return True
+
+
+class EmbeddedBackend(_FundsFromNodeAccount):
     """eth-tester with py-evm, inside this process: for tests and the demo.
 
     The chain lives as long as the process; nothing is persisted.
@@ -98,13 +109,6 @@ class EmbeddedBackend(ChainBackend):
             self._w3 = Web3(EthereumTesterProvider(tester))
         return self._w3
 
-    def fund(self, w3: Web3, address: ChecksumAddress, wei: int) -> None:
-        _fund_from_node_account(w3, address, wei, self.url)
-
-    @property
-    def can_fund(self) -> bool:
-        return True
-
 
 class _HttpBackend(ChainBackend):
     def __init__(self, url: str, timeout: float) -> None:
@@ -124,7 +128,7 @@ class _HttpBackend(ChainBackend):
         return w3
 
 
-class GanacheBackend(_HttpBackend):
+class GanacheBackend(_FundsFromNodeAccount, _HttpBackend):
     """A local Ganache node (started with ``govchain chain up`` or by the tests)."""
 
     kind = ChainBackendKind.GANACHE
@@ -132,13 +136,6 @@ class GanacheBackend(_HttpBackend):
     @classmethod
     def from_settings(cls, settings: GovchainSettings) -> ChainBackend:
         return cls(settings.effective_rpc_url(), settings.rpc_timeout_seconds)
-
-    def fund(self, w3: Web3, address: ChecksumAddress, wei: int) -> None:
-        _fund_from_node_account(w3, address, wei, self.url)
-
-    @property
-    def can_fund(self) -> bool:
-        return True
 
 
 class RpcBackend(_HttpBackend):

@@ -32,6 +32,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.exceptions import ValidationError as KeyValidationError
 from rlp.exceptions import RLPException
 
+from govchain._files import atomic_write_text
 from govchain.chain.errors import ChainError
 
 __all__ = [
@@ -164,21 +165,6 @@ def _write_new_file(path: Path, text: str, mode: int) -> None:
             ) from err
     finally:
         os.unlink(tmp_name)
-
-
-def _atomic_write_text(path: Path, text: str, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``text`` through a temporary file, so readers never see half."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 def generate_validators(names: list[str], out_dir: Path) -> list[Validator]:
@@ -464,10 +450,10 @@ def write_network(
         }
         for validator in validators
     ]
-    _atomic_write_text(
+    atomic_write_text(
         out_dir / "validators.json", json.dumps(listing, indent=2, ensure_ascii=False) + "\n"
     )
-    _atomic_write_text(genesis_path, json.dumps(genesis, indent=2) + "\n")
+    atomic_write_text(genesis_path, json.dumps(genesis, indent=2) + "\n")
     log.info(
         "Wrote QBFT network with %d validators (tolerates %d faulty) to %s",
         len(validators),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import stat
 import tempfile
@@ -24,6 +23,7 @@ import solcx
 import solcx.wrapper
 from solcx.exceptions import SolcError
 
+from govchain._files import atomic_write_text
 from govchain.chain.errors import CompilerError, NodeToolsMissingError
 
 __all__ = [
@@ -197,14 +197,10 @@ def build_artifacts(
     documents = _artifact_documents(
         compile_contracts(contracts_dir, node_modules), sources_digest(contracts_dir)
     )
-    artifacts_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for filename, text in documents.items():
-        target = artifacts_dir / filename
-        tmp = target.with_suffix(".json.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, target)
-        written.append(target)
+        atomic_write_text(artifacts_dir / filename, text)
+        written.append(artifacts_dir / filename)
     log.info("wrote %d artifacts to %s", len(written), artifacts_dir)
     return written
 

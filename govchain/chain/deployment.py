@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from pydantic import BaseModel, ValidationError
 
+from govchain._files import atomic_write_text
 from govchain.chain._abi import load_artifact
 from govchain.chain.clients.anchor_registry import AnchorRegistryClient
 from govchain.chain.clients.consortium import ConsortiumClient
@@ -111,13 +111,7 @@ class DeploymentStore:
 
     def save(self, record: DeploymentRecord) -> None:
         """Write the record atomically (temp file, fsync, rename)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".json.tmp")
-        with tmp.open("w") as handle:
-            handle.write(json.dumps(record.model_dump(mode="json"), indent=2) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        atomic_write_text(self.path, json.dumps(record.model_dump(mode="json"), indent=2) + "\n")
 
 
 @dataclass(frozen=True)
