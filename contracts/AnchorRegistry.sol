@@ -34,6 +34,9 @@ contract AnchorRegistry is IAnchorRegistry, GovernedAccess {
         Namespace storage ns = _namespaces[id];
         if (ns.owner == address(0)) revert AnchorRegistryUnknownNamespace(id);
         if (ns.owner != msg.sender) revert AnchorRegistryNotNamespaceOwner(msg.sender, id);
+        if (!hasRole(_ANCHORER_ROLE, msg.sender)) {
+            revert GovernedAccessMissingRole(msg.sender, _ANCHORER_ROLE);
+        }
         if (root == bytes32(0)) revert AnchorRegistryZeroRoot();
         Anchor[] storage anchors = _anchors[id];
         uint64 lastSize = anchors.length == 0 ? 0 : anchors[anchors.length - 1].treeSize;
@@ -80,7 +83,7 @@ contract AnchorRegistry is IAnchorRegistry, GovernedAccess {
         returns (uint256 index, Anchor memory)
     {
         uint256 indexPlusOne = _bySize[id][treeSize];
-        if (indexPlusOne == 0) revert AnchorRegistryUnknownAnchor(id, treeSize);
+        if (indexPlusOne == 0) revert AnchorRegistryUnknownSize(id, treeSize);
         index = indexPlusOne - 1;
         return (index, _anchors[id][index]);
     }

@@ -12,7 +12,10 @@ contract Consortium is IConsortium {
     mapping(address account => Member) private _members;
     uint32 private _threshold;
     Proposal[] private _proposals;
-    mapping(uint256 proposalId => mapping(address account => bool)) private _approved;
+    // An approval counts only for the membership it was given in: a member who leaves and
+    // is admitted again starts a new epoch, and old approvals no longer count.
+    mapping(address account => uint256 epoch) private _memberEpoch;
+    mapping(uint256 proposalId => mapping(address account => uint256 epoch)) private _approved;
 
     /// @param founders the founding member cities' accounts
     /// @param names their names, pairwise with `founders`
@@ -44,6 +47,7 @@ contract Consortium is IConsortium {
         returns (uint256 proposalId)
     {
         if (target == address(0)) revert ConsortiumZeroAddress();
+        if (target.code.length == 0) revert ConsortiumNotAContract(target);
         proposalId = _proposals.length;
         uint64 deadline = uint64(block.timestamp) + _VOTING_PERIOD;
         _proposals.push(
@@ -67,7 +71,7 @@ contract Consortium is IConsortium {
         Proposal storage p = _proposals[proposalId];
         if (p.executed) revert ConsortiumProposalClosed(proposalId);
         if (block.timestamp > p.deadline) revert ConsortiumProposalExpired(proposalId, p.deadline);
-        if (_approved[proposalId][msg.sender]) {
+        if (_hasApproved(proposalId, msg.sender)) {
             revert ConsortiumAlreadyApproved(proposalId, msg.sender);
         }
         _approve(proposalId);
@@ -135,13 +139,13 @@ contract Consortium is IConsortium {
         if (proposalId >= _proposals.length) revert ConsortiumUnknownProposal(proposalId);
         // Counted over current members, so a member who left no longer counts.
         for (uint256 i = 0; i < _memberList.length; i++) {
-            if (_approved[proposalId][_memberList[i]]) count++;
+            if (_hasApproved(proposalId, _memberList[i])) count++;
         }
     }
 
     /// @inheritdoc IConsortium
     function hasApproved(uint256 proposalId, address account) external view returns (bool) {
-        return _approved[proposalId][account];
+        return _memberPosition[account] != 0 && _hasApproved(proposalId, account);
     }
 
     /// @inheritdoc IConsortium
@@ -154,8 +158,13 @@ contract Consortium is IConsortium {
         return "1.0.0";
     }
 
+    function _hasApproved(uint256 proposalId, address account) private view returns (bool) {
+        uint256 epoch = _approved[proposalId][account];
+        return epoch != 0 && epoch == _memberEpoch[account];
+    }
+
     function _approve(uint256 proposalId) private {
-        _approved[proposalId][msg.sender] = true;
+        _approved[proposalId][msg.sender] = _memberEpoch[msg.sender];
         uint32 count = approvals(proposalId);
         emit ProposalApproved(proposalId, msg.sender, count);
         if (count >= _threshold) {
@@ -174,6 +183,7 @@ contract Consortium is IConsortium {
         _memberList.push(account);
         _memberPosition[account] = _memberList.length;
         _members[account] = Member({name: name, joinedAt: uint64(block.timestamp)});
+        _memberEpoch[account] += 1;
         emit MemberAdded(account, name);
     }
 

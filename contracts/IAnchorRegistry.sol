@@ -48,13 +48,17 @@ interface IAnchorRegistry {
     /// @notice A root must not be zero.
     error AnchorRegistryZeroRoot();
 
-    /// @notice No anchor at this position or of this size.
-    error AnchorRegistryUnknownAnchor(bytes32 namespaceId, uint256 key);
+    /// @notice No anchor at this position.
+    error AnchorRegistryUnknownAnchor(bytes32 namespaceId, uint256 index);
+
+    /// @notice No anchor of this tree size.
+    error AnchorRegistryUnknownSize(bytes32 namespaceId, uint64 treeSize);
 
     /// @notice Registers a namespace owned by the caller. Needs ANCHORER_ROLE.
     function registerNamespace(string calldata name) external returns (bytes32 namespaceId);
 
-    /// @notice Anchors the root of the namespace's log at `treeSize` leaves. Owner only.
+    /// @notice Anchors the root of the namespace's log at `treeSize` leaves. The owner,
+    ///         while it holds ANCHORER_ROLE.
     function anchor(bytes32 namespaceId, uint64 treeSize, bytes32 root)
         external
         returns (uint256 index);

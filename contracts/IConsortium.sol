@@ -84,10 +84,13 @@ interface IConsortium {
     /// @notice The zero address cannot be a member or a target.
     error ConsortiumZeroAddress();
 
+    /// @notice A proposal's target must be a deployed contract.
+    error ConsortiumNotAContract(address target);
+
     /// @notice The founding members and their names must be given pairwise.
     error ConsortiumLengthMismatch(uint256 members, uint256 names);
 
-    /// @notice Proposes that the consortium call `target` with `data`; counts as the
+    /// @notice Proposes that the consortium call contract `target` with `data`; counts as the
     ///         proposer's approval (and executes at once if the threshold is 1).
     function propose(address target, bytes calldata data, string calldata description)
         external

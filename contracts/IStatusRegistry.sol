@@ -44,7 +44,7 @@ interface IStatusRegistry {
     /// @notice Creates a status list of `size` entries, all valid. Needs STATUS_ISSUER_ROLE.
     function createList(uint32 size) external returns (uint256 listId);
 
-    /// @notice Sets one entry. Only the list's owner.
+    /// @notice Sets one entry. Only the list's owner, while it holds STATUS_ISSUER_ROLE.
     function setStatus(uint256 listId, uint32 index, uint8 status) external;
 
     /// @notice Sets several entries in one transaction. Only the list's owner.

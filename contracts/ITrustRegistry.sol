@@ -144,8 +144,11 @@ interface ITrustRegistry {
     /// @notice Hands an office to a new admin account. Only through a consortium vote.
     function setOfficeAdmin(bytes32 officeId, address admin) external;
 
-    /// @notice Suspends, reactivates or retires an office. Needs TRUST_ADMIN_ROLE.
+    /// @notice Suspends or reactivates an office. Needs TRUST_ADMIN_ROLE.
     function setOfficeStatus(bytes32 officeId, OfficeStatus status) external;
+
+    /// @notice Retires an office for good. Only through a consortium vote.
+    function retireOffice(bytes32 officeId) external;
 
     /// @notice Accredits an office for `vct` in [validFrom, validUntil). Needs TRUST_ADMIN_ROLE.
     function accredit(
@@ -184,7 +187,8 @@ interface ITrustRegistry {
         returns (Accreditation[] memory);
 
     /// @notice Was `did` trusted to issue `vct` at time `at`? Trusted means: the DID was in
-    ///         use at `at`, its office is active now, and an accreditation covered `at`.
+    ///         use at `at`, its office is active now, and an accreditation covered `at` and
+    ///         had been recorded by then (accreditations cannot be backdated).
     function trustAt(string calldata did, string calldata vct, uint64 at)
         external
         view

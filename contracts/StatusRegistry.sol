@@ -109,6 +109,10 @@ contract StatusRegistry is IStatusRegistry, GovernedAccess {
     function _ownedList(uint256 listId) private view returns (StatusList storage l) {
         l = _existingList(listId);
         if (l.owner != msg.sender) revert StatusRegistryNotListOwner(msg.sender, listId);
+        // A revoked role freezes the owner's lists until the consortium decides again.
+        if (!hasRole(_STATUS_ISSUER_ROLE, msg.sender)) {
+            revert GovernedAccessMissingRole(msg.sender, _STATUS_ISSUER_ROLE);
+        }
     }
 
     function _get(uint256 listId, uint32 index) private view returns (uint8) {

@@ -57,10 +57,19 @@ contract TrustRegistry is ITrustRegistry, GovernedAccess {
         onlyRole(_TRUST_ADMIN_ROLE)
     {
         Office storage o = _liveOffice(officeId);
-        if (status == OfficeStatus.None) revert TrustRegistryInvalidStatus(status);
+        if (status != OfficeStatus.Active && status != OfficeStatus.Suspended) {
+            revert TrustRegistryInvalidStatus(status);
+        }
         if (o.status == status) return;
         o.status = status;
         emit OfficeStatusChanged(officeId, status);
+    }
+
+    /// @inheritdoc ITrustRegistry
+    function retireOffice(bytes32 officeId) external onlyConsortium {
+        Office storage o = _liveOffice(officeId);
+        o.status = OfficeStatus.Retired;
+        emit OfficeStatusChanged(officeId, OfficeStatus.Retired);
     }
 
     /// @inheritdoc ITrustRegistry
@@ -195,7 +204,8 @@ contract TrustRegistry is ITrustRegistry, GovernedAccess {
         Accreditation[] storage list = _accreditations[d.officeId][keccak256(bytes(vct))];
         for (uint256 i = 0; i < list.length; i++) {
             Accreditation storage a = list[i];
-            if (at >= a.validFrom && at < a.validUntil && a.levelOfAssurance > decision.levelOfAssurance) {
+            bool covers = at >= a.validFrom && at < a.validUntil && at >= a.recordedAt;
+            if (covers && a.levelOfAssurance > decision.levelOfAssurance) {
                 decision.levelOfAssurance = a.levelOfAssurance;
             }
         }

@@ -49,13 +49,23 @@ def _fails_clearly[**P, R](command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except GovchainError as err:
-            err_console.print(
-                f"[bold red]Fehler:[/] {err.message_de}", highlight=False, soft_wrap=True
+            _say_error(err.message_de, err.message)
+            raise typer.Exit(1) from err
+        except OSError as err:
+            where = f" ({err.filename})" if err.filename else ""
+            reason = err.strerror or type(err).__name__
+            _say_error(
+                f"Datei oder Verzeichnis nicht nutzbar{where}: {reason}.",
+                f"A file or folder cannot be used{where}: {reason}.",
             )
-            err_console.print(f"[bold red]Error:[/] {err.message}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from err
 
     return wrapper
+
+
+def _say_error(german: str, english: str) -> None:
+    err_console.print(f"[bold red]Fehler:[/] {german}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]Error:[/] {english}", highlight=False, soft_wrap=True)
 
 
 def _de_int(value: int) -> str:
@@ -168,7 +178,10 @@ def contracts_check() -> None:
 @chain_app.command("up")
 @_fails_clearly
 def chain_up(
-    port: Annotated[int | None, typer.Option(help="Port to listen on (loopback).")] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port to listen on (host: GOVCHAIN_GANACHE_HOST)."),
+    ] = None,
     chain_id: Annotated[int | None, typer.Option("--chain-id", help="Chain id.")] = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Start from an empty chain (deletes chain state).")
@@ -178,10 +191,11 @@ def chain_up(
     import shutil
 
     from govchain.chain.deployment import DeploymentStore
-    from govchain.chain.ganache import GanacheProcess
+    from govchain.chain.ganache import GanacheProcess, ensure_port_free
 
     settings = _settings(ganache_port=port, chain_id=chain_id)
     db_path = settings.chain_dir / "ganache-db"
+    ensure_port_free(settings.ganache_host, settings.ganache_port)  # before deleting anything
     if fresh:
         shutil.rmtree(db_path, ignore_errors=True)
         DeploymentStore(settings.chain_dir).path.unlink(missing_ok=True)
@@ -250,9 +264,19 @@ def chain_deploy(
             "(`govchain chain up`) oder einen RPC-Knoten deployen.",
         )
     cities = member or DEFAULT_CITIES
-    if len(set(cities)) != len(cities):
-        raise ChainError("Each member city may be named once.", "Jede Stadt nur einmal nennen.")
+    if len({slug(c) for c in cities}) != len(cities):
+        raise ChainError(
+            "Each member city may be named once (names that differ only in case, umlauts or "
+            "punctuation count as the same).",
+            "Jede Stadt darf nur einmal genannt werden (Namen, die sich nur in Groß-/"
+            "Kleinschreibung, Umlauten oder Satzzeichen unterscheiden, gelten als gleich).",
+        )
     needed = threshold if threshold is not None else len(cities) // 2 + 1
+    if not 1 <= needed <= len(cities):
+        raise ChainError(
+            f"A threshold of {needed} does not work with {len(cities)} member cities.",
+            f"Eine Schwelle von {needed} passt nicht zu {len(cities)} Mitgliedsstädten.",
+        )
     store = DeploymentStore(settings.chain_dir)
     gateway = ChainGateway(
         create_backend(settings),
@@ -263,10 +287,17 @@ def chain_deploy(
         from govchain.chain.deployment import Deployment
 
         record = store.load()
+        if record.chain_id != gateway.chain_id:
+            raise ChainError(
+                f"A deployment on chain {record.chain_id} is recorded, but this node serves "
+                f"chain {gateway.chain_id}; use --force to replace the record.",
+                f"Eingetragen ist ein Deployment auf Chain {record.chain_id}, dieser Knoten "
+                f"bedient aber Chain {gateway.chain_id}; mit --force den Eintrag ersetzen.",
+            )
         try:
             Deployment.attach(gateway, record)
-        except (DeploymentNotFoundError, ChainError):
-            pass
+        except DeploymentNotFoundError:
+            pass  # the recorded chain was reset: deploying anew is what the user wants
         else:
             raise ChainError(
                 f"Contracts are already deployed on chain {record.chain_id} (block "
@@ -363,7 +394,9 @@ def besu_genesis(
         list[str] | None,
         typer.Option("--city", help="Validator's city (repeat, in order); default validator-N."),
     ] = None,
-    chain_id: Annotated[int, typer.Option("--chain-id", min=1, help="Network chain id.")] = 2026,
+    chain_id: Annotated[
+        int, typer.Option("--chain-id", min=1, max=2**63 - 1, help="Network chain id.")
+    ] = 2026,
     block_period: Annotated[
         int, typer.Option("--block-period", min=1, help="Seconds between blocks.")
     ] = 2,
@@ -384,7 +417,8 @@ def besu_genesis(
     tolerated = (validators - 1) // 3
     console.print(
         f"[green]✔[/] Genesis geschrieben: {network.genesis_path} (Chain-ID {chain_id}; "
-        f"{validators} Validatoren tolerieren {tolerated} fehlerhafte)."
+        f"{validators} {'Validator toleriert' if validators == 1 else 'Validatoren tolerieren'} "
+        f"{tolerated} fehlerhafte)."
     )
 
 
@@ -395,11 +429,19 @@ def besu_permissions(
     rpc: RpcOption = None,
     backend: BackendOption = None,
     chain_id: ChainIdOption = None,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Write the file even if an allowlist is empty (Besu would then refuse "
+            "every peer or transaction).",
+        ),
+    ] = False,
 ) -> None:
     """Render the consortium's on-chain allowlists into Besu's local permissioning file."""
     from govchain._files import atomic_write_text
     from govchain.chain.backends import create_backend
-    from govchain.chain.besu import AllowedNode, render_permissions_config
+    from govchain.chain.besu import AllowedNode, BesuConfigError, render_permissions_config
     from govchain.chain.deployment import Deployment, DeploymentStore
     from govchain.chain.gateway import ChainGateway
 
@@ -411,6 +453,14 @@ def besu_permissions(
         AllowedNode(enode_id=n.enode_id, host=n.host, port=n.port, city=n.city)
         for n in deployment.node_rules.allowed_nodes()
     ]
+    if not allow_empty and (not accounts or not nodes):
+        raise BesuConfigError(
+            f"The consortium allows {len(accounts)} accounts and {len(nodes)} nodes on chain; "
+            "an empty allowlist would lock Besu out. Vote them in first, or pass --allow-empty.",
+            f"Das Konsortium erlaubt auf der Chain {len(accounts)} Konten und {len(nodes)} "
+            "Knoten; eine leere Freigabeliste sperrt Besu aus. Erst per Beschluss eintragen "
+            "oder --allow-empty angeben.",
+        )
     text = render_permissions_config(accounts, nodes)
     atomic_write_text(out, text)
     console.print(

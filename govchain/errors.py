@@ -15,6 +15,9 @@ Each package hangs its own subtree below ``GovchainError``::
         ├── CompilerError                 solc failed or artifacts drifted
         ├── TransactionFailedError        mined with status 0, no decodable reason
         ├── InsufficientFundsError        the sending account cannot pay for gas
+        ├── ProposalNotExecutedError      a consortium proposal lacks approvals
+        ├── KeystoreError                 a chain key is missing or the passphrase wrong
+        ├── BesuConfigError               bad genesis or permissioning input
         └── ContractRevertError           a custom error, decoded by selector
             └── one class per Solidity custom error (see govchain.chain.errors)
 

@@ -66,6 +66,14 @@ class GovchainSettings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _check_rpc_url(self) -> Self:
+        if self.rpc_url and not self.rpc_url.startswith(("http://", "https://")):
+            raise ValueError(
+                f"GOVCHAIN_RPC_URL must be an http:// or https:// URL, not {self.rpc_url!r}"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:
         placeholder = self.keystore_passphrase.get_secret_value() == PLACEHOLDER_PASSPHRASE
         if self.environment is not Environment.DEVELOPMENT and placeholder:

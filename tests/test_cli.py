@@ -73,12 +73,51 @@ def test_deploy_records_the_contracts_and_status_shows_them(
 
 
 def test_wrong_rpc_url(data_dir: Path) -> None:
-    for url in (f"http://127.0.0.1:{free_port()}", "not-a-url"):
+    code, out, err = invoke("chain", "deploy", "--rpc", f"http://127.0.0.1:{free_port()}")
+    assert code == 1
+    assert "is not reachable" in err and "nicht erreichbar" in err
+    for url in ("not-a-url", "ftp://127.0.0.1/"):
         code, out, err = invoke("chain", "deploy", "--rpc", url)
         assert code == 1
-        assert "is not reachable" in err and "nicht erreichbar" in err
+        assert "must be an http:// or https:// URL" in err
         assert "Traceback" not in out + err
     assert not record_path(data_dir).exists()
+
+
+def test_bad_thresholds_and_members_are_refused_before_anything_happens(
+    data_dir: Path, ganache: GanacheProcess
+) -> None:
+    for args in (["--threshold", "0"], ["--threshold", "4"], ["--threshold", "-1"]):
+        code, _, err = invoke("chain", "deploy", *ON_GANACHE, ganache.url, *args)
+        assert code == 1 and "threshold" in err, args
+    code, _, err = invoke(
+        "chain", "deploy", *ON_GANACHE, ganache.url, "--member", "Köln", "--member", "Koeln"
+    )
+    assert code == 1 and "named once" in err
+    assert not (data_dir / "chain" / "keys").exists()
+    assert not record_path(data_dir).exists()
+
+
+def test_a_record_of_another_chain_is_not_replaced_silently(
+    data_dir: Path, ganache: GanacheProcess, tmp_path: Path
+) -> None:
+    assert invoke("chain", "deploy", *ON_GANACHE, ganache.url)[0] == 0
+    before = record_path(data_dir).read_text()
+    other = GanacheProcess(port=free_port(), chain_id=4242, log_path=tmp_path / "other.log")
+    other.start()
+    try:
+        code, _, err = invoke("chain", "deploy", *ON_GANACHE, other.url)
+    finally:
+        other.stop()
+    assert code == 1 and "chain 1337 is recorded" in err and "--force" in err
+    assert record_path(data_dir).read_text() == before
+
+
+def test_unusable_files_give_one_sentence(data_dir: Path, ganache: GanacheProcess) -> None:
+    record_path(data_dir).mkdir(parents=True)  # a folder where the record should be
+    code, out, err = invoke("chain", "status", *ON_GANACHE, ganache.url)
+    assert code == 1 and "cannot be read" in err
+    assert "Traceback" not in out + err
 
 
 def test_wrong_chain_id(data_dir: Path, ganache: GanacheProcess) -> None:
@@ -184,6 +223,10 @@ def test_besu_permissions_render_the_on_chain_allowlists(
     data_dir: Path, ganache: GanacheProcess, tmp_path: Path
 ) -> None:
     assert invoke("chain", "deploy", *ON_GANACHE, ganache.url)[0] == 0
+    target = tmp_path / "permissions_config.toml"
+    code, _, err = invoke("besu", "permissions", "--rpc", ganache.url, "--out", str(target))
+    assert code == 1 and "--allow-empty" in err and not target.exists()
+
     record = DeploymentStore(data_dir / "chain").load()
     d = Deployment.attach(ChainGateway(GanacheBackend(ganache.url, 10)), record)
     keys = AccountStore(data_dir / "chain" / "keys", PLACEHOLDER_PASSPHRASE)
@@ -192,7 +235,6 @@ def test_besu_permissions_render_the_on_chain_allowlists(
     node = NodeEntry("cd" * 64, "192.0.2.10", 30303, "Aachen")
     d.consortium.decide(aachen, [soest], d.node_rules.allow_call(node))
 
-    target = tmp_path / "permissions_config.toml"
     code, _, err = invoke("besu", "permissions", "--rpc", ganache.url, "--out", str(target))
     assert code == 0, err
     accounts, nodes = parse_permissions_config(target.read_text())

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -96,7 +97,10 @@ def decode_revert(data: bytes, tx_hash: str | None = None) -> ContractRevertErro
     cls = revert_class(spec.name)
     if cls is None:
         return None
-    values = abi_decode(list(spec.types), data[4:])
+    try:
+        values = abi_decode(list(spec.types), data[4:])
+    except DecodingError:
+        return None  # a known selector with malformed data: do not guess
     fields = {
         name: to_checksum_address(value) if kind == "address" else value
         for name, kind, value in zip(spec.names, spec.types, values, strict=True)

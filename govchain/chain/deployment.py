@@ -101,6 +101,11 @@ class DeploymentStore:
                 f"Kein Deployment-Eintrag unter {self.path}; zuerst `govchain chain deploy` "
                 "ausführen.",
             ) from err
+        except (OSError, UnicodeDecodeError) as err:
+            raise DeploymentRecordError(
+                f"The deployment record {self.path} cannot be read ({type(err).__name__}).",
+                f"Der Deployment-Eintrag {self.path} ist nicht lesbar ({type(err).__name__}).",
+            ) from err
         try:
             return DeploymentRecord.model_validate_json(text)
         except ValidationError as err:
@@ -174,7 +179,8 @@ def deploy_consortium(
     def step(result: TxResult) -> ChecksumAddress:
         if on_step is not None:
             on_step(result)
-        assert result.contract_address is not None  # deploy() guarantees it
+        if result.contract_address is None:  # deploy() already refuses this; keep mypy honest
+            raise DeploymentRecordError(f"{result.description}: no contract address.")
         return result.contract_address
 
     consortium = step(

@@ -12,7 +12,10 @@ Tree (below ``govchain.errors.GovchainError``)::
     ├── GanacheStartError            managed ganache did not come up
     ├── CompilerError                solc failed
     ├── InsufficientFundsError       the sender cannot pay for gas
-    ├── TransactionFailedError       reverted without a decodable custom error
+    ├── ProposalNotExecutedError     a consortium proposal lacks approvals
+    ├── KeystoreError                govchain.chain.accounts: key missing, wrong passphrase
+    ├── BesuConfigError              govchain.chain.besu: genesis or permissioning input
+    ├── TransactionFailedError       reverted without a decodable custom error, bad args
     └── ContractRevertError          decoded by 4-byte selector, never by message text
         ├── AccessDeniedError        (mixin) every "caller may not do this" error
         ├── GovernedAccessError      GovernedAccessNotConsortium, ...MissingRole, ...
@@ -46,6 +49,7 @@ __all__ = [
     "InsufficientFundsError",
     "NodeToolsMissingError",
     "PortBusyError",
+    "ProposalNotExecutedError",
     "TransactionFailedError",
     "revert_class",
 ]
@@ -116,6 +120,20 @@ class CompilerError(ChainError):
 
 class InsufficientFundsError(ChainError):
     """The sending account cannot pay for the transaction."""
+
+
+class ProposalNotExecutedError(ChainError):
+    """A consortium proposal did not reach its threshold with the votes given."""
+
+    def __init__(self, proposal_id: int, description: str, approvals: int, threshold: int) -> None:
+        super().__init__(
+            f"Proposal {proposal_id} ({description}) lacks approvals: {approvals} of {threshold}.",
+            f"Antrag {proposal_id} ({description}) fehlen Zustimmungen: {approvals} von "
+            f"{threshold}.",
+        )
+        self.proposal_id = proposal_id
+        self.approvals = approvals
+        self.threshold = threshold
 
 
 class TransactionFailedError(ChainError):
@@ -276,6 +294,11 @@ class ConsortiumZeroAddress(ConsortiumError):
     de = "Die Null-Adresse kann weder Mitglied noch Ziel eines Antrags sein."
 
 
+class ConsortiumNotAContract(ConsortiumError):
+    en = "A proposal can only call a deployed contract; {target} has no code."
+    de = "Ein Antrag kann nur einen bereitgestellten Vertrag aufrufen; {target} hat keinen Code."
+
+
 class ConsortiumLengthMismatch(ConsortiumError):
     en = "{members} founding members but {names} names were given."
     de = "{members} Gründungsmitglieder, aber {names} Namen angegeben."
@@ -434,8 +457,13 @@ class AnchorRegistryZeroRoot(AnchorRegistryError):
 
 
 class AnchorRegistryUnknownAnchor(AnchorRegistryError):
-    en = "Namespace {namespaceId} has no anchor {key}."
-    de = "Namensraum {namespaceId} hat keinen Anker {key}."
+    en = "Namespace {namespaceId} has no anchor number {index}."
+    de = "Namensraum {namespaceId} hat keinen Anker Nummer {index}."
+
+
+class AnchorRegistryUnknownSize(AnchorRegistryError):
+    en = "Namespace {namespaceId} has no anchor of a log of {treeSize} entries."
+    de = "Namensraum {namespaceId} hat keinen Anker eines Logs mit {treeSize} Einträgen."
 
 
 # --- AccountRules / NodeRules -------------------------------------------------------

@@ -9,6 +9,7 @@ one clear error before anything starts.
 from __future__ import annotations
 
 import ctypes
+import errno
 import json
 import logging
 import os
@@ -36,7 +37,11 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
-    """In the child: ask Linux to SIGTERM it when govchain dies, even by kill -9."""
+    """In the child: ask Linux to SIGTERM it when govchain dies, even by kill -9.
+
+    Linux ties this to the thread that started the child, so start nodes from a thread
+    that lives as long as the node (the main thread, in the CLI and the tests).
+    """
     if sys.platform == "linux":
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -49,7 +54,12 @@ def ensure_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as err:
-            raise PortBusyError(host, port) from err
+            if err.errno == errno.EADDRINUSE:
+                raise PortBusyError(host, port) from err
+            raise GanacheStartError(
+                f"Cannot listen on {host}:{port}: {err.strerror or err}.",
+                f"Auf {host}:{port} kann nicht gelauscht werden: {err.strerror or err}.",
+            ) from err
 
 
 class GanacheProcess:
@@ -143,9 +153,16 @@ class GanacheProcess:
                 start_new_session=True,
                 preexec_fn=_die_with_parent,  # noqa: PLW1509 - prctl only, no locks taken
             )
+        try:
+            self._wait_until_up(self._proc, timeout)
+        except BaseException:
+            self.stop()  # never leave a half-started node behind (Ctrl-C, errors)
+            raise
+
+    def _wait_until_up(self, proc: subprocess.Popen[bytes], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
+            if proc.poll() is not None:
                 self._proc = None
                 raise GanacheStartError(
                     f"Ganache exited during start-up; last lines of {self.log_path}:\n"
@@ -154,10 +171,9 @@ class GanacheProcess:
                     f"{self.log_tail()}",
                 )
             if self._answers():
-                log.info("ganache up at %s (pid %s)", self.url, self._proc.pid)
+                log.info("ganache up at %s (pid %s)", self.url, proc.pid)
                 return
             time.sleep(0.2)
-        self.stop()
         raise GanacheStartError(
             f"Ganache did not answer on {self.url} within {timeout:.0f} s; see {self.log_path}.",
             f"Ganache hat auf {self.url} nicht binnen {timeout:.0f} s geantwortet; "

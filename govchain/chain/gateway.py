@@ -138,16 +138,25 @@ class ChainGateway:
         """A Web3 contract object for a govchain contract at `address`."""
         return self._w3.eth.contract(address=address, abi=load_artifact(name).abi)
 
-    def call(self, name: str, address: ChecksumAddress, function: str, *args: Any) -> Any:
-        """Call a view function; reverts become typed exceptions."""
+    def call(
+        self,
+        name: str,
+        address: ChecksumAddress,
+        function: str,
+        *args: Any,
+        block: BlockIdentifier = "latest",
+    ) -> Any:
+        """Call a view function (at `block`); reverts become typed exceptions."""
         with self._guard(f"{name}.{function}"):
-            return self.contract(name, address).functions[function](*args).call()
+            bound = self.contract(name, address).functions[function](*args)
+            return bound.call(block_identifier=block)
 
     def encode(
         self, name: str, address: ChecksumAddress, function: str, *args: Any, description: str
     ) -> EncodedCall:
         """Encode a call of `function` on the contract at `address` without sending it."""
-        data = self.contract(name, address).encode_abi(function, args=list(args))
+        with self._guard(f"Encoding {name}.{function}"):
+            data = self.contract(name, address).encode_abi(function, args=list(args))
         return EncodedCall(target=address, data=bytes(HexBytes(data)), description=description)
 
     # --- writing ----------------------------------------------------------------------
@@ -163,7 +172,8 @@ class ChainGateway:
         """Deploy contract `name` with constructor `args`, signed by `account`."""
         artifact = load_artifact(name)
         factory = self._w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-        data = factory.constructor(*args).data_in_transaction
+        with self._guard(f"Encoding the {name} constructor"):
+            data = factory.constructor(*args).data_in_transaction
         result = self._send(account, {"data": data}, description or f"Deploying {name}")
         if result.contract_address is None:
             raise TransactionFailedError(result.description, result.tx_hash, "no contract address")
@@ -179,7 +189,8 @@ class ChainGateway:
         description: str | None = None,
     ) -> TxResult:
         """Call `function` on a contract in a transaction signed by `account`."""
-        data = self.contract(name, address).encode_abi(function, args=list(args))
+        with self._guard(f"Encoding {name}.{function}"):
+            data = self.contract(name, address).encode_abi(function, args=list(args))
         return self._send(
             account, {"to": address, "data": data}, description or f"{name}.{function}"
         )
@@ -287,7 +298,9 @@ class ChainGateway:
             if "insufficient funds" in str(err.message).lower():
                 raise _insufficient_funds(description, sender) from err
             raise TransactionFailedError(description, tx_hash, str(err.message)) from err
-        except Web3Exception as err:
+        except (Web3Exception, TypeError, ValueError, OverflowError) as err:
+            # web3 raises its own and plain Type/ValueErrors for arguments that do not fit
+            # the ABI (a negative uint, a malformed address): the caller's input was bad.
             raise TransactionFailedError(description, tx_hash, str(err)) from err
         except Exception as err:
             # eth-tester raises its own exception types; the revert data sits, as bytes,
@@ -297,7 +310,7 @@ class ChainGateway:
                 typed = decode_revert(raw, tx_hash) if raw is not None else None
                 if typed is not None:
                     raise typed from err
-                if "insufficient" in str(err).lower() or "balance" in str(err).lower():
+                if "insufficient" in str(err).lower():
                     raise _insufficient_funds(description, sender) from err
                 raise TransactionFailedError(description, tx_hash, str(err)) from err
             raise

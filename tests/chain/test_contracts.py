@@ -11,15 +11,16 @@ from govchain.chain.errors import (
     AnchorRegistryNotNamespaceOwner,
     AnchorRegistryTreeNotGrowing,
     AnchorRegistryZeroRoot,
-    ChainError,
     ConsortiumAlreadyApproved,
     ConsortiumExecutionFailed,
     ConsortiumInvalidThreshold,
+    ConsortiumNotAContract,
     ConsortiumNotMember,
     ConsortiumNotSelf,
     GovernedAccessMissingRole,
     GovernedAccessNotConsortium,
     NodeRulesInvalidNode,
+    ProposalNotExecutedError,
     StatusRegistryIndexOutOfRange,
     StatusRegistryInvalidSize,
     StatusRegistryInvalidStatus,
@@ -27,10 +28,13 @@ from govchain.chain.errors import (
     StatusRegistryRevokedIsFinal,
     TrustRegistryDidTaken,
     TrustRegistryInvalidLevel,
+    TrustRegistryInvalidStatus,
     TrustRegistryInvalidWindow,
     TrustRegistryNotOfficeAdmin,
     TrustRegistryOfficeExists,
+    TrustRegistryOfficeRetired,
 )
+from govchain.chain.gateway import EncodedCall
 from govchain.chain.types import (
     CredentialStatus,
     Did,
@@ -149,8 +153,9 @@ def test_members_admit_a_city_and_change_the_threshold_by_vote(world: World) -> 
 
 def test_decide_reports_missing_approvals(world: World) -> None:
     call = world.d.trust.grant_role_call(Role.TRUST_ADMIN, world.outsider.address)
-    with pytest.raises(ChainError, match="lacks approvals: 1 of 2"):
+    with pytest.raises(ProposalNotExecutedError, match="lacks approvals: 1 of 2") as missing:
         world.d.consortium.decide(world.aachen, [], call)
+    assert (missing.value.approvals, missing.value.threshold) == (1, 2)
 
 
 # --- trust registry ----------------------------------------------------------------------
@@ -417,3 +422,70 @@ def test_anchoring_costs_the_same_for_any_batch_size(world: World) -> None:
         calldata_gas = 21_000 + sum(4 if b == 0 else 16 for b in data)
         execution_gas.add(tx.gas_used - calldata_gas)
     assert len(execution_gas) == 1
+
+
+def test_a_proposal_must_target_a_contract(world: World) -> None:
+    call = EncodedCall(target=world.outsider.address, data=b"", description="typo")
+    with pytest.raises(ConsortiumNotAContract):
+        world.d.consortium.propose(world.aachen, call)
+
+
+def test_a_readmitted_members_old_approval_does_not_count(world: World) -> None:
+    c = world.d.consortium
+    c.decide(world.aachen, world.cities[1:], c.add_member_call(world.outsider.address, "Köln"))
+    pending, _ = c.propose(
+        world.outsider, world.d.trust.grant_role_call(Role.TRUST_ADMIN, world.soest.address)
+    )
+    c.decide(world.aachen, world.cities[1:], c.remove_member_call(world.outsider.address))
+    c.decide(world.aachen, world.cities[1:], c.add_member_call(world.outsider.address, "Köln"))
+    assert c.proposal(pending).approvals == 0
+    assert not c.proposal(pending).executed
+    c.approve(world.outsider, pending)  # a fresh approval in the new membership counts once
+    assert c.proposal(pending).approvals == 1
+
+
+def test_retiring_an_office_takes_a_vote_and_is_final(world: World) -> None:
+    admit_office(world)
+    world.grant(Role.TRUST_ADMIN, world.aachen)
+    with pytest.raises(TrustRegistryInvalidStatus):
+        world.d.trust.set_office_status(world.aachen, OFFICE, OfficeStatus.RETIRED)
+    with pytest.raises(GovernedAccessNotConsortium):
+        world.gateway.transact(
+            world.aachen, "TrustRegistry", world.d.trust.address, "retireOffice", OFFICE
+        )
+    world.d.consortium.decide(
+        world.aachen, world.cities[1:], world.d.trust.retire_office_call(OFFICE)
+    )
+    assert world.d.trust.office(OFFICE).status is OfficeStatus.RETIRED
+    with pytest.raises(TrustRegistryOfficeRetired):
+        world.d.trust.set_office_status(world.aachen, OFFICE, OfficeStatus.ACTIVE)
+
+
+def test_accreditations_cannot_be_backdated(world: World) -> None:
+    admit_office(world)
+    world.grant(Role.TRUST_ADMIN, world.aachen)
+    did = Did("did:key:z6Mkbackdated")
+    world.d.trust.register_did(world.office_admin, OFFICE, did, b"\x09" * 32)
+    issued_at = world.gateway.block_timestamp()
+    advance_time(world.gateway, 100)
+    world.d.trust.accredit(world.aachen, OFFICE, VCT, LevelOfAssurance.HIGH, issued_at - 1000)
+    assert world.d.trust.trust_at(did, VCT, issued_at).reason is TrustReason.NOT_ACCREDITED
+    assert world.d.trust.trust_at(did, VCT, world.gateway.block_timestamp()).trusted
+
+
+def test_a_revoked_role_freezes_lists_and_namespaces(world: World) -> None:
+    world.grant(Role.STATUS_ISSUER, world.office_admin)
+    world.grant(Role.ANCHORER, world.anchorer)
+    list_id, _ = world.d.status.create_list(world.office_admin)
+    ns, _ = world.d.anchors.register_namespace(world.anchorer, "archive.soest")
+    for registry, role, account in (
+        (world.d.status, Role.STATUS_ISSUER, world.office_admin),
+        (world.d.anchors, Role.ANCHORER, world.anchorer),
+    ):
+        world.d.consortium.decide(
+            world.aachen, world.cities[1:], registry.revoke_role_call(role, account.address)
+        )
+    with pytest.raises(GovernedAccessMissingRole):
+        world.d.status.set_status(world.office_admin, list_id, 1, CredentialStatus.SUSPENDED)
+    with pytest.raises(GovernedAccessMissingRole):
+        world.d.anchors.anchor(world.anchorer, ns, 1, b"\x01" * 32)

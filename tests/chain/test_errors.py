@@ -53,3 +53,7 @@ def test_a_failed_proposal_carries_the_inner_error() -> None:
 def test_unknown_or_short_data_is_not_guessed() -> None:
     assert decode_revert(b"\x12\x34") is None
     assert decode_revert(b"\xde\xad\xbe\xef" + b"\x00" * 32) is None
+    truncated = _encoded(
+        "StatusRegistryRevokedIsFinal(uint256,uint32)", ["uint256", "uint32"], [1, 2]
+    )
+    assert decode_revert(truncated[:20]) is None

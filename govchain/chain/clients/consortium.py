@@ -9,7 +9,7 @@ from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 
 from govchain.chain.clients._base import ContractClient
-from govchain.chain.errors import ChainError
+from govchain.chain.errors import ProposalNotExecutedError
 from govchain.chain.gateway import EncodedCall, TxResult
 from govchain.chain.types import Member, Proposal
 
@@ -100,8 +100,8 @@ class ConsortiumClient(ContractClient):
         """Propose `call` and collect approvals from `voters` until it executes.
 
         Raises:
-            ConsortiumError: when too few voters approve, or the executed call reverts
-                (as ConsortiumExecutionFailed, with the inner error decoded).
+            ProposalNotExecutedError: when too few voters approve.
+            ConsortiumExecutionFailed: when the executed call reverts (inner error decoded).
         """
         proposal_id, tx = self.propose(proposer, call)
         transactions = [tx]
@@ -115,11 +115,11 @@ class ConsortiumClient(ContractClient):
             transactions.append(tx)
             executed = bool(tx.events_named("ProposalExecuted"))
         if not executed:
-            raise ChainError(
-                f"Proposal {proposal_id} ({call.description}) lacks approvals: "
-                f"{self.proposal(proposal_id).approvals} of {self.threshold()}.",
-                f"Antrag {proposal_id} ({call.description}) fehlen Zustimmungen: "
-                f"{self.proposal(proposal_id).approvals} von {self.threshold()}.",
+            raise ProposalNotExecutedError(
+                proposal_id,
+                call.description,
+                self.proposal(proposal_id).approvals,
+                self.threshold(),
             )
         return Decision(proposal_id, call.description, tuple(transactions))
 

@@ -74,12 +74,22 @@ class StatusRegistryClient(GovernedClient):
         """The whole list as bytes, 4 entries a byte, least significant bits first.
 
         This is the layout of the IETF Token Status List with ``bits: 2`` (before
-        compression), so an issuer can sign it directly.
+        compression), so an issuer can sign it directly. All words are read at one block.
         """
+        block = self.gateway.block_number()  # every read from one block: a consistent list
         size = self.status_list(list_id).size
         total_words = size // 128
         out = bytearray()
         for offset in range(0, total_words, _WORDS_PER_CALL):
-            for word in self._call("words", list_id, offset, _WORDS_PER_CALL):
+            words = self.gateway.call(
+                self.contract_name,
+                self.address,
+                "words",
+                list_id,
+                offset,
+                _WORDS_PER_CALL,
+                block=block,
+            )
+            for word in words:
                 out += int(word).to_bytes(32, "little")
         return bytes(out)

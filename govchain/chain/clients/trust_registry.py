@@ -46,10 +46,14 @@ class TrustRegistryClient(GovernedClient):
         """The call that hands an office to a new admin account (to be proposed)."""
         return self._encode("setOfficeAdmin", office, admin, description=f"Hand office to {admin}")
 
+    def retire_office_call(self, office: OfficeId) -> EncodedCall:
+        """The call that retires an office for good (to be proposed; retired is final)."""
+        return self._encode("retireOffice", office, description="Retire issuer office")
+
     def set_office_status(
         self, account: LocalAccount, office: OfficeId, status: OfficeStatus
     ) -> TxResult:
-        """Suspend, reactivate or retire an office (TRUST_ADMIN_ROLE)."""
+        """Suspend or reactivate an office (TRUST_ADMIN_ROLE)."""
         return self._transact(
             account,
             "setOfficeStatus",
