@@ -151,7 +151,7 @@ def contracts_build() -> None:
     from govchain.chain.compiler import SOLC_VERSION, build_artifacts
 
     with console.status(f"Kompiliere mit solc {SOLC_VERSION} …"):
-        written = build_artifacts()
+        written = build_artifacts(node_modules=_settings().node_modules)
     for path in written:
         console.print(f"[green]✔[/] {path}")
 
@@ -163,7 +163,7 @@ def contracts_check() -> None:
     from govchain.chain.compiler import check_artifacts
 
     with console.status("Kompiliere und vergleiche …"):
-        drifts = check_artifacts()
+        drifts = check_artifacts(node_modules=_settings().node_modules)
     if drifts:
         for drift in drifts:
             err_console.print(f"[red]✗[/] {drift.contract}: {drift.reason}")
@@ -205,6 +205,7 @@ def chain_up(
         chain_id=settings.chain_id,
         db_path=db_path,
         log_path=settings.chain_dir / "ganache.log",
+        node_modules=settings.node_modules,
     )
     with console.status("Starte Ganache …"):
         node.start()
