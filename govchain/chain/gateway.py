@@ -6,8 +6,9 @@ Nothing else in govchain talks to a node directly.
 
 from __future__ import annotations
 
+import ast
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -21,6 +22,7 @@ from web3.contract import Contract
 from web3.exceptions import (
     ContractLogicError,
     TimeExhausted,
+    TransactionNotFound,
     Web3Exception,
     Web3RPCError,
 )
@@ -151,6 +153,23 @@ class ChainGateway:
             bound = self.contract(name, address).functions[function](*args)
             return bound.call(block_identifier=block)
 
+    def event_logs(
+        self,
+        name: str,
+        address: ChecksumAddress,
+        event: str,
+        block: int,
+        filters: dict[str, Any] | None = None,
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The `event`s a contract emitted in one block, as (transaction hash, arguments)."""
+        with self._guard(f"Reading {name}.{event} events"):
+            entries = (
+                self.contract(name, address)
+                .events[event]()
+                .get_logs(from_block=block, to_block=block, argument_filters=filters)
+            )
+        return [("0x" + bytes(e["transactionHash"]).hex(), dict(e["args"])) for e in entries]
+
     def encode(
         self, name: str, address: ChecksumAddress, function: str, *args: Any, description: str
     ) -> EncodedCall:
@@ -187,12 +206,20 @@ class ChainGateway:
         function: str,
         *args: Any,
         description: str | None = None,
+        on_sent: Callable[[str], None] | None = None,
     ) -> TxResult:
-        """Call `function` on a contract in a transaction signed by `account`."""
+        """Call `function` on a contract in a transaction signed by `account`.
+
+        `on_sent` is called with the transaction hash once the node accepted the
+        transaction and before it is mined, so callers can record it durably.
+        """
         with self._guard(f"Encoding {name}.{function}"):
             data = self.contract(name, address).encode_abi(function, args=list(args))
         return self._send(
-            account, {"to": address, "data": data}, description or f"{name}.{function}"
+            account,
+            {"to": address, "data": data},
+            description or f"{name}.{function}",
+            on_sent=on_sent,
         )
 
     def _fees(self) -> dict[str, int]:
@@ -203,7 +230,13 @@ class ChainGateway:
         priority = 1_000_000_000 if base_fee > 0 else 0
         return {"maxFeePerGas": 2 * int(base_fee) + priority, "maxPriorityFeePerGas": priority}
 
-    def _send(self, account: LocalAccount, tx: dict[str, Any], description: str) -> TxResult:
+    def _send(
+        self,
+        account: LocalAccount,
+        tx: dict[str, Any],
+        description: str,
+        on_sent: Callable[[str], None] | None = None,
+    ) -> TxResult:
         with self._guard(description, sender=account.address):
             params: dict[str, Any] = {
                 **tx,
@@ -218,12 +251,17 @@ class ChainGateway:
             signed = account.sign_transaction(params)
             tx_hash = self._w3.eth.send_raw_transaction(signed.raw_transaction)
         hex_hash = "0x" + bytes(tx_hash).hex()
+        if on_sent is not None:
+            on_sent(hex_hash)
         with self._guard(description, hex_hash):
             receipt = self._w3.eth.wait_for_transaction_receipt(
                 tx_hash, timeout=self._receipt_timeout, poll_latency=0.05
             )
         if receipt["status"] != 1:
             self._explain_failure(params, receipt, description, hex_hash)
+        return self._result(description, hex_hash, receipt)
+
+    def _result(self, description: str, hex_hash: str, receipt: TxReceipt) -> TxResult:
         result = TxResult(
             description=description,
             tx_hash=hex_hash,
@@ -234,6 +272,25 @@ class ChainGateway:
         )
         log.info("%s: block %d, gas %d", description, result.block_number, result.gas_used)
         return result
+
+    def mined(self, tx_hash: str, timeout: float = 0.0) -> TxResult | None:
+        """The result of an earlier transaction if it was mined successfully, else None.
+
+        Waits up to `timeout` seconds for a pending one; a reverted one counts as None.
+        """
+        with self._guard("Looking up a transaction", tx_hash):
+            try:
+                if timeout > 0:
+                    receipt = self._w3.eth.wait_for_transaction_receipt(
+                        HexBytes(tx_hash), timeout=timeout, poll_latency=0.05
+                    )
+                else:
+                    receipt = self._w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+            except (TransactionNotFound, TimeExhausted):
+                return None
+        if receipt["status"] != 1:
+            return None
+        return self._result("Earlier transaction", tx_hash, receipt)
 
     def _explain_failure(
         self, params: dict[str, Any], receipt: TxReceipt, description: str, tx_hash: str
@@ -321,6 +378,16 @@ def _raw_revert_data(err: BaseException) -> bytes | None:
     while seen is not None:
         if seen.args and isinstance(seen.args[0], bytes):
             return seen.args[0]
+        if seen.args and isinstance(seen.args[0], str):
+            # For calls eth-tester hands the data over as the repr of a bytes literal.
+            text = seen.args[0].removeprefix("execution reverted: ")
+            if text.startswith(("b'", 'b"')):
+                try:
+                    value = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    value = None
+                if isinstance(value, bytes):
+                    return value
         seen = seen.__cause__ or seen.__context__
     return None
 

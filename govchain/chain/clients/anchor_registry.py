@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from govchain.chain.clients._base import GovernedClient
+from govchain.chain.errors import AnchorRegistryUnknownNamespace, AnchorRegistryUnknownSize
 from govchain.chain.gateway import TxResult
 from govchain.chain.types import Anchor, Namespace
 
@@ -30,19 +33,58 @@ class AnchorRegistryClient(GovernedClient):
         return namespace_id(name), tx
 
     def anchor(
-        self, owner: LocalAccount, namespace: bytes, tree_size: int, root: bytes
+        self,
+        owner: LocalAccount,
+        namespace: bytes,
+        tree_size: int,
+        root: bytes,
+        on_sent: Callable[[str], None] | None = None,
     ) -> tuple[Anchor, TxResult]:
-        """Anchor the log's root at `tree_size` leaves (namespace owner only)."""
-        tx = self._transact(
+        """Anchor the log's root at `tree_size` leaves (namespace owner only).
+
+        `on_sent` gets the transaction hash before the transaction is mined.
+        """
+        tx = self.gateway.transact(
             owner,
+            self.contract_name,
+            self.address,
             "anchor",
             namespace,
             tree_size,
             root,
             description=f"Anchoring a root of {tree_size} leaves",
+            on_sent=on_sent,
         )
         index = int(tx.events_named("Anchored")[0].args["index"])
         return self.anchor_at(namespace, index), tx
+
+    def find_anchor_of_size(self, namespace: bytes, tree_size: int) -> Anchor | None:
+        """The anchor of exactly `tree_size` leaves, or None if there is none."""
+        try:
+            return self.anchor_of_size(namespace, tree_size)
+        except AnchorRegistryUnknownSize:
+            return None
+
+    def anchored_transaction(self, anchor: Anchor) -> str | None:
+        """The hash of the transaction that wrote `anchor` (looked up in its block)."""
+        for tx_hash, args in self.gateway.event_logs(
+            self.contract_name,
+            self.address,
+            "Anchored",
+            anchor.block_number,
+            {"namespaceId": anchor.namespace_id},
+        ):
+            if args["index"] == anchor.index and args["treeSize"] == anchor.tree_size:
+                return tx_hash
+        return None
+
+    def namespace_exists(self, namespace: bytes) -> bool:
+        """Whether the namespace is registered on chain."""
+        try:
+            self.namespace(namespace)
+        except AnchorRegistryUnknownNamespace:
+            return False
+        return True
 
     def namespace(self, namespace: bytes) -> Namespace:
         """A namespace by id."""

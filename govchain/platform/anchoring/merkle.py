@@ -12,11 +12,13 @@ import hashlib
 from collections.abc import Sequence
 
 __all__ = [
+    "consistency_proof",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
     "root_from_inclusion_proof",
     "tree_root",
+    "verify_consistency",
 ]
 
 
@@ -95,3 +97,57 @@ def root_from_inclusion_proof(
     if sn != 0:
         raise ValueError("audit path shorter than the tree needs")
     return r
+
+
+def consistency_proof(old_size: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
+    """The consistency proof (RFC 9162, 2.1.4.1) that the first `old_size` leaves' tree is a
+    prefix of the tree over all `leaf_hashes`."""
+    n = len(leaf_hashes)
+    if not 0 < old_size <= n:
+        raise ValueError(f"old size {old_size} must be between 1 and the tree size {n}")
+    return _subproof(old_size, leaf_hashes, start_from_old_root=True)
+
+
+def _subproof(m: int, leaves: Sequence[bytes], start_from_old_root: bool) -> list[bytes]:
+    n = len(leaves)
+    if m == n:
+        return [] if start_from_old_root else [tree_root(leaves)]
+    k = _split(n)
+    if m <= k:
+        return [*_subproof(m, leaves[:k], start_from_old_root), tree_root(leaves[k:])]
+    return [*_subproof(m - k, leaves[k:], False), tree_root(leaves[:k])]
+
+
+def verify_consistency(
+    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> bool:
+    """Check a consistency proof (RFC 9162, 2.1.4.2): the new tree extends the old one."""
+    if not 0 < old_size <= new_size:
+        return False
+    if old_size == new_size:
+        return not proof and old_root == new_root
+    path = list(proof)
+    if old_size & (old_size - 1) == 0:  # a power of two: the old root starts the path
+        path.insert(0, old_root)
+    if not path:
+        return False
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == old_root and sr == new_root
