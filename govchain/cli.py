@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import signal
 import sys
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from govchain import __version__
+from govchain._files import atomic_write_text
 from govchain.errors import GovchainError
 from govchain.settings import ChainBackendKind, GovchainSettings, load_settings
 
@@ -34,6 +36,15 @@ besu_app = typer.Typer(help="Hyperledger Besu network kit (QBFT).", no_args_is_h
 app.add_typer(chain_app, name="chain")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(besu_app, name="besu")
+anchoring_app = typer.Typer(
+    help="The anchoring service: accept document hashes, anchor them, hand out receipts.",
+    no_args_is_help=True,
+)
+audit_app = typer.Typer(
+    help="Check receipts and anchored logs, as an auditor.", no_args_is_help=True
+)
+app.add_typer(anchoring_app, name="anchoring")
+app.add_typer(audit_app, name="audit")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -440,7 +451,6 @@ def besu_permissions(
     ] = False,
 ) -> None:
     """Render the consortium's on-chain allowlists into Besu's local permissioning file."""
-    from govchain._files import atomic_write_text
     from govchain.chain.backends import create_backend
     from govchain.chain.besu import AllowedNode, BesuConfigError, render_permissions_config
     from govchain.chain.deployment import Deployment, DeploymentStore
@@ -468,6 +478,336 @@ def besu_permissions(
         f"[green]✔[/] {out}: {len(accounts)} Konten, {len(nodes)} Knoten "
         f"(Stand Block {gateway.block_number()})."
     )
+
+
+# --- consortium roles (development) ----------------------------------------------------
+
+
+@chain_app.command("grant-role")
+@_fails_clearly
+def chain_grant_role(
+    role: Annotated[str, typer.Option("--role", help="trust-admin, status-issuer or anchorer.")],
+    to: Annotated[str, typer.Option("--to", help="The account that gets the role (0x...).")],
+    rpc: RpcOption = None,
+    backend: BackendOption = None,
+) -> None:
+    """Grant a role by consortium vote, with the member keys held in this data directory.
+
+    For development and tests: in production each city votes with its own key.
+    """
+    from eth_utils.address import is_address, to_checksum_address
+
+    from govchain.chain.accounts import AccountStore, slug
+    from govchain.chain.backends import create_backend
+    from govchain.chain.deployment import Deployment, DeploymentStore
+    from govchain.chain.errors import ChainError
+    from govchain.chain.gateway import ChainGateway
+    from govchain.chain.types import Role
+
+    roles = {
+        "trust-admin": Role.TRUST_ADMIN,
+        "status-issuer": Role.STATUS_ISSUER,
+        "anchorer": Role.ANCHORER,
+    }
+    if role not in roles:
+        raise ChainError(
+            f"Unknown role {role!r}; use one of {', '.join(roles)}.",
+            f"Unbekannte Rolle {role!r}; eine von {', '.join(roles)} verwenden.",
+        )
+    if not is_address(to):
+        raise ChainError(f"{to!r} is not an account address.", f"{to!r} ist keine Kontoadresse.")
+    settings = _chain_settings(rpc, backend, None)
+    gateway = ChainGateway(create_backend(settings))
+    d = Deployment.attach(gateway, DeploymentStore(settings.chain_dir).load())
+    keys = AccountStore(
+        settings.chain_dir / "keys", settings.keystore_passphrase.get_secret_value()
+    )
+    members = [keys.load(f"member-{slug(f.name)}") for f in d.record.founders]
+    registry = {Role.TRUST_ADMIN: d.trust, Role.STATUS_ISSUER: d.status, Role.ANCHORER: d.anchors}
+    chosen = roles[role]
+    decision = d.consortium.decide(
+        members[0], members[1:], registry[chosen].grant_role_call(chosen, to_checksum_address(to))
+    )
+    console.print(
+        f"[green]✔[/] {chosen.value} an {to} vergeben (Antrag {decision.proposal_id}, "
+        f"Block {decision.executed_in.block_number})."
+    )
+
+
+# --- anchoring ---------------------------------------------------------------------------
+
+
+def _platform_settings() -> Any:
+    from govchain.platform.settings import PlatformSettings
+
+    try:
+        return PlatformSettings()
+    except Exception as err:  # pydantic's ValidationError, reported like load_settings does
+        from govchain.errors import SettingsError
+
+        raise SettingsError(
+            f"Invalid govchain settings: {err}.", f"Ungültige Einstellungen: {err}."
+        ) from err
+
+
+@anchoring_app.command("account")
+@_fails_clearly
+def anchoring_account() -> None:
+    """Print the anchoring service's chain account (the consortium grants it ANCHORER_ROLE)."""
+    from govchain.chain.accounts import AccountStore
+
+    settings = _platform_settings()
+    keys = AccountStore(
+        settings.chain_dir / "keys", settings.keystore_passphrase.get_secret_value()
+    )
+    typer.echo(keys.get_or_create(settings.anchoring_account).address)
+
+
+@anchoring_app.command("add-namespace")
+@_fails_clearly
+def anchoring_add_namespace(
+    name: Annotated[str, typer.Argument(help="Namespace, e.g. archive.aachen.")],
+) -> None:
+    """Register a namespace here and on chain (the service account needs ANCHORER_ROLE)."""
+    from govchain.platform.anchoring._wiring import connect_chain, open_service
+
+    settings = _platform_settings()
+    service = open_service(settings, connect_chain(settings))
+    try:
+        service.add_namespace(name)
+    finally:
+        service.close()
+    console.print(f"[green]✔[/] Namensraum {name} registriert.")
+
+
+@anchoring_app.command("submit")
+@_fails_clearly
+def anchoring_submit(
+    namespace: Annotated[str, typer.Argument(help="The namespace to anchor in.")],
+    hashes: Annotated[
+        list[str] | None, typer.Option("--hash", help="SHA-256 of a document, 64 hex digits.")
+    ] = None,
+    files: Annotated[
+        list[Path] | None, typer.Option("--file", help="A document, hashed here (SHA-256).")
+    ] = None,
+) -> None:
+    """Accept document hashes durably; prints one receipt id per hash at once."""
+    from govchain.platform.anchoring._wiring import open_service
+    from govchain.platform.anchoring.service import parse_hash
+
+    parsed = [parse_hash(h) for h in hashes or []]
+    service = open_service(_platform_settings(), None)
+    try:
+        ids = service.submit_many(namespace, parsed)
+        ids += [service.submit_file(namespace, f) for f in files or []]
+    finally:
+        service.close()
+    for rid in ids:
+        typer.echo(rid)
+
+
+@anchoring_app.command("status")
+@_fails_clearly
+def anchoring_status(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show each namespace's log size, anchored size and backlog."""
+    import json
+    from dataclasses import asdict
+
+    from govchain.platform.anchoring._wiring import open_service
+
+    service = open_service(_platform_settings(), None)
+    try:
+        rows = service.status()
+    finally:
+        service.close()
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in rows], indent=2))
+        return
+    table = Table(title="Verankerung / Anchoring")
+    for column in ("Namensraum", "Einträge", "verankert", "wartend", "letzter Block"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r.namespace,
+            str(r.size),
+            str(r.anchored),
+            str(r.backlog),
+            str(r.last_anchor_block or "-"),
+        )
+    console.print(table)
+
+
+@anchoring_app.command("receipt")
+@_fails_clearly
+def anchoring_receipt(
+    receipt_id: Annotated[str, typer.Argument(help="A receipt id, e.g. archive.aachen:17.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write the receipt here.")] = None,
+) -> None:
+    """Print (or write) the full receipt; exit code 2 while the hash awaits its anchor."""
+    from govchain.platform.anchoring._wiring import connect_chain, open_service
+
+    settings = _platform_settings()
+    service = open_service(settings, connect_chain(settings))
+    try:
+        receipt = service.receipt(receipt_id)
+    finally:
+        service.close()
+    if receipt is None:
+        err_console.print(
+            f"{receipt_id}: noch nicht verankert / not anchored yet.", highlight=False
+        )
+        raise typer.Exit(2)
+    if out is None:
+        typer.echo(receipt.to_json(), nl=False)
+    else:
+        atomic_write_text(out, receipt.to_json())
+        console.print(f"[green]✔[/] Quittung geschrieben: {out}")
+
+
+@anchoring_app.command("run")
+@_fails_clearly
+def anchoring_run(
+    once: Annotated[bool, typer.Option("--once", help="Anchor the backlog once and exit.")] = False,
+) -> None:
+    """Anchor every namespace's backlog periodically (or when a batch fills) until Ctrl-C."""
+    import time
+
+    from govchain.chain.errors import ChainError
+    from govchain.platform.anchoring._wiring import connect_chain, open_service
+
+    settings = _platform_settings()
+    service = open_service(settings, None)
+    try:
+        while True:
+            if service.chain is None:
+                try:
+                    service.attach(connect_chain(settings))
+                except ChainError as err:
+                    backlog = sum(s.backlog for s in service.status())
+                    err_console.print(
+                        f"Chain nicht erreichbar, {backlog} Hashes warten: {err.message_de}",
+                        highlight=False,
+                        soft_wrap=True,
+                    )
+                    if once:
+                        raise
+            if service.chain is not None:
+                for anchor in service.anchor_all():
+                    console.print(
+                        f"[green]✔[/] {anchor.namespace}: {anchor.tree_size} Einträge in Block "
+                        f"{anchor.block_number} verankert.",
+                        highlight=False,
+                    )
+                if service.last_error and once:
+                    raise ChainError(service.last_error, service.last_error)
+            if once:
+                return
+            time.sleep(settings.anchoring_interval_seconds)
+    except KeyboardInterrupt:
+        console.print("Verankerung beendet.")
+    finally:
+        service.close()
+
+
+# --- audit -----------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+@_fails_clearly
+def audit_verify(
+    receipt_file: Annotated[Path, typer.Argument(help="The receipt (JSON).")],
+    rpc: Annotated[
+        str | None,
+        typer.Option("--rpc", help="A node of the consortium chain (default: settings)."),
+    ] = None,
+    document: Annotated[
+        Path | None, typer.Option("--file", help="The document the receipt is for.")
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Check only the hashes, not the chain.")
+    ] = False,
+) -> None:
+    """Verify a receipt step by step: document, leaf, audit path, and the anchor on chain."""
+    from govchain.chain.backends import RpcBackend
+    from govchain.platform.anchoring.receipts import load_receipt, verify_receipt
+
+    receipt = load_receipt(receipt_file.read_text(encoding="utf-8", errors="replace"))
+    content = document.read_bytes() if document else None
+    gateway = None
+    if not offline:
+        from govchain.chain.gateway import ChainGateway
+
+        settings = _settings(rpc_url=rpc)
+        gateway = ChainGateway(
+            RpcBackend(settings.effective_rpc_url(), settings.rpc_timeout_seconds)
+        )
+    result = verify_receipt(receipt, document=content, gateway=gateway)
+    for step in result.steps:
+        mark = {True: "[green]✔[/]", False: "[red]✗[/]", None: "[yellow]?[/]"}[step.ok]
+        console.print(f"{mark} {step.name}: {step.message_de}", highlight=False, soft_wrap=True)
+        console.print(f"   {step.message_en}", highlight=False, soft_wrap=True)
+    if offline and result.failed is not None and result.failed.name == "chain":
+        console.print("Offline-Prüfung bestanden. / Offline checks passed.")
+        return
+    if not result.ok:
+        failed = result.failed
+        name = failed.name if failed else "?"
+        err_console.print(
+            f"Quittung NICHT bestätigt, Schritt '{name}'. / Receipt NOT confirmed at step '{name}'."
+        )
+        raise typer.Exit(1)
+    console.print("[bold green]Quittung bestätigt. / Receipt confirmed.[/]")
+
+
+@audit_app.command("consistency")
+@_fails_clearly
+def audit_consistency(
+    namespace: Annotated[str, typer.Argument(help="The namespace whose anchors to check.")],
+) -> None:
+    """Show that each anchored root extends the one before (RFC 9162 consistency proofs),
+    with the roots read from the chain."""
+    from govchain.chain.clients.anchor_registry import namespace_id
+    from govchain.platform.anchoring._wiring import connect_chain, open_service
+    from govchain.platform.anchoring.errors import AnchoringError, UnknownNamespaceError
+    from govchain.platform.anchoring.merkle import verify_consistency
+
+    settings = _platform_settings()
+    chain = connect_chain(settings)
+    service = open_service(settings, chain)
+    try:
+        if not service.store.has_namespace(namespace):
+            raise UnknownNamespaceError(namespace)
+        ns = namespace_id(namespace)
+        count = chain.registry.anchor_count(ns)
+        anchors = [chain.registry.anchor_at(ns, i) for i in range(count)]
+        levels = service.levels(namespace)
+        failures = 0
+        for old, new in itertools.pairwise(anchors):
+            if new.tree_size > levels.size:
+                raise AnchoringError(
+                    f"The local log of {namespace} is shorter than the anchored size "
+                    f"{new.tree_size}.",
+                    f"Das lokale Log von {namespace} ist kürzer als die verankerte Größe "
+                    f"{new.tree_size}.",
+                )
+            proof = levels.consistency_proof(old.tree_size, new.tree_size)
+            ok = verify_consistency(old.tree_size, new.tree_size, old.root, new.root, proof)
+            failures += not ok
+            mark = "[green]✔[/]" if ok else "[red]✗[/]"
+            console.print(
+                f"{mark} Anker {old.index} → {new.index}: {old.tree_size} → {new.tree_size} "
+                f"Einträge (Blöcke {old.block_number} → {new.block_number}), "
+                f"Beweis aus {len(proof)} Hashes",
+                highlight=False,
+            )
+    finally:
+        service.close()
+    if count < 2:
+        console.print(f"{namespace}: {count} Anker, nichts zu vergleichen. / nothing to compare.")
+    if failures:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -379,6 +379,10 @@ class AnchoringService:
             ),
         )
 
+    def attach(self, chain: AnchorChain) -> None:
+        """Attach the chain once it is reachable; queued hashes are anchored from then on."""
+        self.chain = chain
+
     def close(self) -> None:
         """Release files and the database."""
         for levels in self._levels.values():

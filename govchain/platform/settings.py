@@ -1,0 +1,29 @@
+"""Settings of the platform app and its anchoring service (``GOVCHAIN_`` prefix)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from govchain.platform.anchoring.service import CrashPoint
+from govchain.settings import GovchainSettings
+
+__all__ = ["PlatformSettings"]
+
+
+class PlatformSettings(GovchainSettings):
+    """The platform app (127.0.0.1:8104) and the anchoring worker inside it."""
+
+    platform_host: str = "127.0.0.1"
+    platform_port: int = Field(default=8104, ge=1, le=65535)
+    anchoring_interval_seconds: float = Field(default=10.0, gt=0)
+    anchoring_batch_size: int = Field(default=1000, ge=1)
+    anchoring_account: str = "anchoring-service"
+    anchoring_crash_at: CrashPoint | None = Field(
+        default=None,
+        description="Fault injection for tests only: SIGKILL the process at this moment.",
+    )
+
+    @property
+    def anchoring_dir(self) -> str:
+        """Where the anchoring queue and trees live."""
+        return str(self.data_dir / "anchoring")
