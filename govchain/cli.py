@@ -43,7 +43,11 @@ anchoring_app = typer.Typer(
 audit_app = typer.Typer(
     help="Check receipts and anchored logs, as an auditor.", no_args_is_help=True
 )
+platform_app = typer.Typer(
+    help="The platform app (anchoring API) on 127.0.0.1:8104.", no_args_is_help=True
+)
 app.add_typer(anchoring_app, name="anchoring")
+app.add_typer(platform_app, name="platform")
 app.add_typer(audit_app, name="audit")
 
 console = Console()
@@ -709,6 +713,36 @@ def anchoring_run(
         console.print("Verankerung beendet.")
     finally:
         service.close()
+
+
+@platform_app.command("serve")
+@_fails_clearly
+def platform_serve(
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port (default GOVCHAIN_PLATFORM_PORT, 8104)."),
+    ] = None,
+) -> None:
+    """Serve the platform app with its anchoring worker until Ctrl-C."""
+    import uvicorn
+
+    from govchain.chain.ganache import ensure_port_free
+    from govchain.platform.app import create_app
+
+    settings = _platform_settings()
+    if port is not None:
+        settings = settings.model_copy(update={"platform_port": port})
+    ensure_port_free(settings.platform_host, settings.platform_port)
+    console.print(
+        f"Plattform unter http://{settings.platform_host}:{settings.platform_port} "
+        "(API-Dokumentation unter /docs). Beenden mit Strg-C."
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.platform_host,
+        port=settings.platform_port,
+        log_level="warning",
+    )
 
 
 # --- audit -----------------------------------------------------------------------------

@@ -283,6 +283,19 @@ def test_every_command_has_help() -> None:
         ["besu", "genesis"],
         ["besu", "permissions"],
         ["version"],
+        ["chain", "grant-role"],
+        ["anchoring"],
+        ["anchoring", "account"],
+        ["anchoring", "add-namespace"],
+        ["anchoring", "submit"],
+        ["anchoring", "status"],
+        ["anchoring", "receipt"],
+        ["anchoring", "run"],
+        ["audit"],
+        ["audit", "verify"],
+        ["audit", "consistency"],
+        ["platform"],
+        ["platform", "serve"],
     ):
         code, out, _ = invoke(*command, "--help")
         assert code == 0 and "Usage" in out, command

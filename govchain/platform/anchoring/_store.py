@@ -158,20 +158,23 @@ class AnchorStore:
 
     def document_hashes(self, name: str, start: int, end: int) -> list[bytes]:
         """The accepted hashes with sequence numbers in ``[start, end)``."""
-        rows = self._db.execute(
-            "SELECT document_hash FROM entries WHERE ns = ? AND seq >= ? AND seq < ? ORDER BY seq",
-            (self._ids[name], start, end),
-        )
-        return [bytes(r[0]) for r in rows]
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT document_hash FROM entries "
+                "WHERE ns = ? AND seq >= ? AND seq < ? ORDER BY seq",
+                (self._ids[name], start, end),
+            )
+            return [bytes(r[0]) for r in rows]
 
     def document_hash(self, name: str, seq: int) -> bytes | None:
         """One accepted hash, or None."""
-        row = self._db.execute(
-            "SELECT document_hash FROM entries WHERE ns = ? AND seq = ?", (self._ids[name], seq)
-        ).fetchone()
-        return bytes(row[0]) if row else None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT document_hash FROM entries WHERE ns = ? AND seq = ?", (self._ids[name], seq)
+            ).fetchone()
+            return bytes(row[0]) if row else None
 
-    # --- anchors --------------------------------------------------------------------
+        # --- anchors --------------------------------------------------------------------
 
     def _anchor(self, name: str, row: tuple[object, ...]) -> AnchorRow:
         tree_size, root, state, tx_hash, block_number, block_time, anchor_index = row
@@ -190,36 +193,41 @@ class AnchorStore:
 
     def open_anchor(self, name: str) -> AnchorRow | None:
         """The anchor of this namespace that is prepared or sent but not confirmed."""
-        row = self._db.execute(
-            f"SELECT {self._COLUMNS} FROM anchors WHERE ns = ? AND state != 'confirmed'",
-            (self._ids[name],),
-        ).fetchone()
-        return self._anchor(name, row) if row else None
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {self._COLUMNS} FROM anchors WHERE ns = ? AND state != 'confirmed'",
+                (self._ids[name],),
+            ).fetchone()
+            return self._anchor(name, row) if row else None
 
     def confirmed_size(self, name: str) -> int:
         """The largest confirmed anchored tree size (0 if none)."""
-        row = self._db.execute(
-            "SELECT COALESCE(MAX(tree_size), 0) FROM anchors WHERE ns = ? AND state = 'confirmed'",
-            (self._ids[name],),
-        ).fetchone()
-        return int(row[0])
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COALESCE(MAX(tree_size), 0) FROM anchors "
+                "WHERE ns = ? AND state = 'confirmed'",
+                (self._ids[name],),
+            ).fetchone()
+            return int(row[0])
 
     def covering_anchor(self, name: str, seq: int) -> AnchorRow | None:
         """The first confirmed anchor whose tree contains entry ``seq``."""
-        row = self._db.execute(
-            f"SELECT {self._COLUMNS} FROM anchors WHERE ns = ? AND state = 'confirmed' "
-            "AND tree_size > ? ORDER BY tree_size LIMIT 1",
-            (self._ids[name], seq),
-        ).fetchone()
-        return self._anchor(name, row) if row else None
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {self._COLUMNS} FROM anchors WHERE ns = ? AND state = 'confirmed' "
+                "AND tree_size > ? ORDER BY tree_size LIMIT 1",
+                (self._ids[name], seq),
+            ).fetchone()
+            return self._anchor(name, row) if row else None
 
     def anchors(self, name: str) -> list[AnchorRow]:
         """All anchors of a namespace, smallest first."""
-        rows = self._db.execute(
-            f"SELECT {self._COLUMNS} FROM anchors WHERE ns = ? ORDER BY tree_size",
-            (self._ids[name],),
-        )
-        return [self._anchor(name, r) for r in rows]
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {self._COLUMNS} FROM anchors WHERE ns = ? ORDER BY tree_size",
+                (self._ids[name],),
+            )
+            return [self._anchor(name, r) for r in rows]
 
     def prepare_anchor(self, name: str, tree_size: int, root: bytes) -> AnchorRow:
         """Record the intent to anchor ``root`` at ``tree_size`` (before any transaction)."""

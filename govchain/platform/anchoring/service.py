@@ -137,6 +137,8 @@ class AnchoringService:
         self._crash_at = crash_at
         self._levels: dict[str, TreeLevels] = {}
         self._anchor_lock = threading.Lock()
+        # The level files are appended by the worker and read by HTTP threads.
+        self._levels_lock = threading.RLock()
         self.last_error: str | None = None
         for ns in self.store.namespaces():
             self._recover_levels(ns.name)
@@ -210,13 +212,14 @@ class AnchoringService:
             os.kill(os.getpid(), signal.SIGKILL)
 
     def _extend_levels(self, name: str, size: int) -> TreeLevels:
-        levels = self.levels(name)
-        batch = 100_000
-        while levels.size < size:
-            end = min(size, levels.size + batch)
-            docs = self.store.document_hashes(name, levels.size, end)
-            levels.append([leaf_hash(d) for d in docs])
-        return levels
+        with self._levels_lock:
+            levels = self.levels(name)
+            batch = 100_000
+            while levels.size < size:
+                end = min(size, levels.size + batch)
+                docs = self.store.document_hashes(name, levels.size, end)
+                levels.append([leaf_hash(d) for d in docs])
+            return levels
 
     def anchor(self, namespace: str) -> AnchorRow | None:
         """Anchor the namespace's backlog in one transaction (or finish an open anchor).
@@ -239,9 +242,11 @@ class AnchoringService:
                 size = self.store.size(namespace)
                 if size <= self.store.confirmed_size(namespace):
                     return None
-                levels = self._extend_levels(namespace, size)
-                levels.sync()
-                open_anchor = self.store.prepare_anchor(namespace, size, levels.root(size))
+                with self._levels_lock:
+                    levels = self._extend_levels(namespace, size)
+                    levels.sync()
+                    root = levels.root(size)
+                open_anchor = self.store.prepare_anchor(namespace, size, root)
                 self._crash(CrashPoint.PREPARED)
             return self._finish(self.chain, open_anchor)
 
@@ -357,7 +362,9 @@ class AnchoringService:
             or anchor.anchor_index is None
         ):
             return None
-        levels = self._extend_levels(name, anchor.tree_size)
+        with self._levels_lock:
+            levels = self._extend_levels(name, anchor.tree_size)
+            path = levels.inclusion_proof(seq, anchor.tree_size)
         return AnchorReceipt(
             receipt_id=rid,
             namespace=name,
@@ -365,7 +372,7 @@ class AnchoringService:
             leaf_hash=leaf_hash(document).hex(),
             leaf_index=seq,
             tree_size=anchor.tree_size,
-            audit_path=[p.hex() for p in levels.inclusion_proof(seq, anchor.tree_size)],
+            audit_path=[p.hex() for p in path],
             root=anchor.root.hex(),
             anchor=AnchorEvidence(
                 chain_id=self.chain.chain_id,

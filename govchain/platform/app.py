@@ -1,0 +1,91 @@
+"""The platform app (127.0.0.1:8104): the anchoring service's HTTP API for now; the
+archive, mailroom and open data services join it as routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from govchain.errors import GovchainError
+from govchain.platform.anchoring import routes as anchoring_routes
+from govchain.platform.anchoring._wiring import connect_chain
+from govchain.platform.anchoring.errors import AnchoringError
+from govchain.platform.anchoring.service import AnchoringService
+from govchain.platform.anchoring.worker import AnchoringWorker
+from govchain.platform.settings import PlatformSettings
+
+__all__ = ["create_app"]
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(status: int, code: str, title: str, detail: str, detail_de: str) -> JSONResponse:
+    """An RFC 9457 problem details response, with the German text beside the English."""
+    return JSONResponse(
+        {
+            "type": f"https://govchain.example/problems/{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "detail_de": detail_de,
+        },
+        status_code=status,
+        media_type=PROBLEM,
+    )
+
+
+def create_app(settings: PlatformSettings, *, run_worker: bool = True) -> FastAPI:
+    """The platform app with its anchoring service (and worker thread, unless told not)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = AnchoringService(
+            Path(settings.anchoring_dir), None, crash_at=settings.anchoring_crash_at
+        )
+        worker = None
+        if run_worker:
+            worker = AnchoringWorker(
+                service,
+                lambda: connect_chain(settings),
+                interval=settings.anchoring_interval_seconds,
+                batch_size=settings.anchoring_batch_size,
+            )
+            worker.start()
+        app.state.anchoring = service
+        app.state.anchoring_worker = worker
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            service.close()
+
+    app = FastAPI(title="govchain platform", version="0.1.0", lifespan=lifespan)
+    app.include_router(anchoring_routes.router)
+
+    @app.exception_handler(AnchoringError)
+    async def _anchoring_error(request: Request, err: AnchoringError) -> JSONResponse:
+        return _problem(err.status, err.code, type(err).__name__, err.message, err.message_de)
+
+    @app.exception_handler(GovchainError)
+    async def _govchain_error(request: Request, err: GovchainError) -> JSONResponse:
+        return _problem(503, "chain-error", type(err).__name__, err.message, err.message_de)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, err: RequestValidationError) -> JSONResponse:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _problem(
+            422,
+            "invalid-request",
+            "Invalid request",
+            f"The request is invalid at {where}: {first.get('msg')}.",
+            f"Die Anfrage ist ungültig bei {where}: {first.get('msg')}.",
+        )
+
+    return app
