@@ -52,17 +52,22 @@ class TreeLevels:
 
     def node(self, level: int, index: int) -> bytes:
         """Node ``index`` of ``level`` (a perfect subtree's hash)."""
-        if index >= self._count(level):
-            raise IndexError(f"no node {index} on level {level}")
         view = self._maps.get(level)
         if view is None or len(view) < (index + 1) * HASH:
-            if view is not None:
-                view.close()
-            with self._path(level).open("rb") as handle:
-                view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            self._maps[level] = view
+            view = self._remap(level, index)
         offset = index * HASH
         return view[offset : offset + HASH]
+
+    def _remap(self, level: int, index: int) -> mmap.mmap:
+        if index >= self._count(level):
+            raise IndexError(f"no node {index} on level {level}")
+        old = self._maps.pop(level, None)
+        if old is not None:
+            old.close()
+        with self._path(level).open("rb") as handle:
+            view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        self._maps[level] = view
+        return view
 
     def append(self, leaf_hashes: Sequence[bytes]) -> None:
         """Append leaves and every parent they complete."""
@@ -100,8 +105,17 @@ class TreeLevels:
             return _EMPTY_ROOT
         if length & (length - 1) == 0 and start % length == 0:
             return self.node(length.bit_length() - 1, start // length)
-        k = _split(length)
-        return node_hash(self.range_hash(start, start + k), self.range_hash(start + k, end))
+        # The right edge: perfect subtrees of decreasing size, combined right to left.
+        parts = []
+        while length:
+            k = length if length & (length - 1) == 0 else _split(length)
+            parts.append(self.node(k.bit_length() - 1, start // k))
+            start += k
+            length -= k
+        acc = parts[-1]
+        for part in reversed(parts[:-1]):
+            acc = node_hash(part, acc)
+        return acc
 
     def root(self, size: int) -> bytes:
         """The root of the tree over the first ``size`` leaves."""

@@ -22,14 +22,25 @@ __all__ = [
 ]
 
 
+# Copying a hash object that already absorbed the prefix is about twice as fast as
+# hashing a freshly concatenated buffer; proofs and verification hash a lot.
+_LEAF_PREFIX = hashlib.sha256(b"\x00")
+_NODE_PREFIX = hashlib.sha256(b"\x01")
+
+
 def leaf_hash(entry: bytes) -> bytes:
     """The hash of one log entry: SHA-256(0x00 || entry)."""
-    return hashlib.sha256(b"\x00" + entry).digest()
+    h = _LEAF_PREFIX.copy()
+    h.update(entry)
+    return h.digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
     """The hash of an interior node: SHA-256(0x01 || left || right)."""
-    return hashlib.sha256(b"\x01" + left + right).digest()
+    h = _NODE_PREFIX.copy()
+    h.update(left)
+    h.update(right)
+    return h.digest()
 
 
 def _split(n: int) -> int:

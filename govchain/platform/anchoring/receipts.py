@@ -6,6 +6,7 @@ The format is specified in ``docs/receipts.md``; this module is one implementati
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -126,6 +127,12 @@ class ReceiptVerification:
         return ok is True
 
 
+@functools.lru_cache(maxsize=1024)
+def _namespace_hex(name: str) -> str:
+    # Keccak is comparatively slow here and receipts of one namespace share the value.
+    return "0x" + namespace_id(name).hex()
+
+
 def verify_receipt(
     receipt: AnchorReceipt,
     *,
@@ -137,6 +144,7 @@ def verify_receipt(
     r = receipt
     v = ReceiptVerification()
     doc_hash = bytes.fromhex(r.document_hash)
+    leaf_ok = leaf_hash(doc_hash).hex() == r.leaf_hash
     if document is not None:
         actual = hashlib.sha256(document).hexdigest()
         if not v.add(
@@ -148,12 +156,12 @@ def verify_receipt(
             return v
     if not v.add(
         "leaf",
-        leaf_hash(doc_hash).hex() == r.leaf_hash,
+        leaf_ok,
         "The leaf hash is SHA-256(0x00 || document hash)."
-        if leaf_hash(doc_hash).hex() == r.leaf_hash
+        if leaf_ok
         else "The leaf hash is not SHA-256(0x00 || document hash).",
         "Der Blatt-Hash ist SHA-256(0x00 || Dokument-Hash)."
-        if leaf_hash(doc_hash).hex() == r.leaf_hash
+        if leaf_ok
         else "Der Blatt-Hash ist nicht SHA-256(0x00 || Dokument-Hash).",
     ):
         return v
@@ -179,7 +187,7 @@ def verify_receipt(
         else f"Der Prüfpfad führt zu {computed}, nicht zur Wurzel {r.root}.",
     ):
         return v
-    expected_ns = "0x" + namespace_id(r.namespace).hex()
+    expected_ns = _namespace_hex(r.namespace)
     if not v.add(
         "namespace",
         expected_ns == r.anchor.namespace_id,
