@@ -76,4 +76,14 @@ if ! stamp_ok node_modules/.govchain-installed "$node_inputs"; then
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
     echo "$node_inputs" > node_modules/.govchain-installed
 fi
+# --- Browser for page tests ----------------------------------------------------------
+if ! command -v chromium >/dev/null 2>&1; then
+    if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
+        say "installing Debian's chromium for the browser tests"
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        say "chromium is missing; browser tests will fail. Install it: apt-get install chromium"
+    fi
+fi
 say "ready"
