@@ -1,8 +1,9 @@
 """`govchain demo`: the whole system in one run, on the embedded chain.
 
-For now (foundation): a consortium of three cities is founded, admits an issuer office
-by M-of-N vote, grants roles, accredits the office, registers its DID, runs a status
-entry through suspension and revocation, and anchors a Merkle root of archive records.
+A consortium of three cities is founded, admits an issuer office by M-of-N vote, grants
+roles, accredits the office, registers its DID, runs a status entry through suspension
+and revocation; the archive hands records to the anchoring service, which anchors them
+in one transaction, and an auditor verifies a receipt offline and on chain.
 Each step is narrated in plain German with block number and gas, and collected into a
 machine-readable summary.
 """
@@ -12,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from eth_account import Account
@@ -32,12 +35,9 @@ from govchain.chain.types import (
     Role,
     office_id,
 )
-from govchain.platform.anchoring.merkle import (
-    inclusion_proof,
-    leaf_hash,
-    root_from_inclusion_proof,
-    tree_root,
-)
+from govchain.errors import GovchainError
+from govchain.platform.anchoring.receipts import verify_receipt
+from govchain.platform.anchoring.service import AnchorChain, AnchoringService
 
 __all__ = ["DemoStep", "DemoSummary", "run_demo"]
 
@@ -124,6 +124,55 @@ def _office_did() -> tuple[Did, bytes]:
 def _record_deployment(demo: _Demo, tx: TxResult) -> None:
     contract = tx.description.removeprefix("Deploying ")
     demo.record(f"Vertrag bereitgestellt: {contract}", f"Adresse {tx.contract_address}", tx)
+
+
+def _anchoring_demo(
+    demo: _Demo, gateway: ChainGateway, d: Deployment, archive: LocalAccount
+) -> dict[str, Any]:
+    """The archive hands five records to the anchoring service; an auditor checks one."""
+    records = [f"Akte {n}: Bauakte Aachen, Aussonderung 2026".encode() for n in range(1, 6)]
+    with tempfile.TemporaryDirectory(prefix="govchain-demo-") as folder:
+        service = AnchoringService(Path(folder), AnchorChain(d.anchors, archive))
+        try:
+            service.add_namespace(ARCHIVE_NAMESPACE)
+            ids = service.submit_many(
+                ARCHIVE_NAMESPACE, [hashlib.sha256(r).digest() for r in records]
+            )
+            block_before = gateway.block_number()
+            anchor = service.anchor(ARCHIVE_NAMESPACE)
+            receipt = service.receipt(ids[2])
+        finally:
+            service.close()
+    if anchor is None or receipt is None or anchor.block_number is None:
+        raise GovchainError(
+            "The demo's anchor did not come through.", "Die Demo-Verankerung fehlt."
+        )
+    mined = gateway.mined(receipt.anchor.transaction_hash)
+    demo.record(
+        "Archivakten verankert",
+        f"{len(records)} Hashes im Log '{ARCHIVE_NAMESPACE}' angenommen (Quittungs-IDs "
+        f"{ids[0]} … {ids[-1]}); eine Transaktion für alle: Wurzel {anchor.root.hex()[:16]}… "
+        f"in Block {anchor.block_number} ({gateway.block_number() - block_before} Block).",
+        *([mined] if mined else []),
+    )
+    result = verify_receipt(receipt, document=records[2], gateway=gateway)
+    demo.record(
+        "Prüfung durch die Rechnungsprüfung" if result.ok else "Prüfung fehlgeschlagen",
+        f"Quittung {receipt.receipt_id}: "
+        + "; ".join(f"{s.name} {'✔' if s.ok else '✗'}" for s in result.steps)
+        + f". {result.steps[-1].message_de}",
+    )
+    return {
+        "namespace": ARCHIVE_NAMESPACE,
+        "receipt_ids": ids,
+        "tree_size": anchor.tree_size,
+        "root": "0x" + anchor.root.hex(),
+        "block_number": anchor.block_number,
+        "transaction_hash": receipt.anchor.transaction_hash,
+        "receipt": receipt.model_dump(mode="json"),
+        "receipt_verified": result.ok,
+        "verification_steps": [s.name for s in result.steps if s.ok],
+    }
 
 
 def run_demo(narrate: Narrator = lambda step: None) -> DemoSummary:
@@ -252,21 +301,7 @@ def run_demo(narrate: Narrator = lambda step: None) -> DemoSummary:
         refusals.append({"error": type(err).__name__, "de": err.message_de, "en": err.message})
         demo.record("Abgelehnt: fremde Statusliste", err.message_de)
 
-    records = [f"Akte {n}: Bauakte Aachen, Aussonderung 2026".encode() for n in range(1, 6)]
-    leaves = [leaf_hash(hashlib.sha256(r).digest()) for r in records]
-    root = tree_root(leaves)
-    ns, ns_tx = d.anchors.register_namespace(accounts["archive-service"], ARCHIVE_NAMESPACE)
-    anchor, anchor_tx = d.anchors.anchor(accounts["archive-service"], ns, len(leaves), root)
-    path = inclusion_proof(2, leaves)
-    proven = root_from_inclusion_proof(2, len(leaves), leaves[2], path) == anchor.root
-    demo.record(
-        "Merkle-Wurzel verankert",
-        f"{len(leaves)} Archivakten im Log '{ARCHIVE_NAMESPACE}', Wurzel {root.hex()[:16]}… "
-        f"in Block {anchor.block_number}; Akte 3 per Prüfpfad ({len(path)} Hashes) "
-        f"{'nachgewiesen' if proven else 'NICHT nachgewiesen'}.",
-        ns_tx,
-        anchor_tx,
-    )
+    anchoring = _anchoring_demo(demo, gateway, d, accounts["archive-service"])
 
     return DemoSummary(
         chain_id=gateway.chain_id,
@@ -289,14 +324,7 @@ def run_demo(narrate: Narrator = lambda step: None) -> DemoSummary:
             "after_suspend": after_suspend.name,
             "final": after_revoke.name,
         },
-        anchor={
-            "namespace": ARCHIVE_NAMESPACE,
-            "tree_size": anchor.tree_size,
-            "root": "0x" + anchor.root.hex(),
-            "block_number": anchor.block_number,
-            "timestamp": anchor.timestamp,
-            "inclusion_verified": proven,
-        },
+        anchor=anchoring,
         refusals=refusals,
         steps=demo.steps,
         total_gas=sum(s.gas or 0 for s in demo.steps),

@@ -251,7 +251,9 @@ def test_demo_json_summary() -> None:
     assert summary["office"]["trusted_for_dog_permit"] is True
     assert summary["status_entry"]["after_suspend"] == "SUSPENDED"
     assert summary["status_entry"]["final"] == "REVOKED"
-    assert summary["anchor"]["inclusion_verified"] is True
+    assert summary["anchor"]["receipt_verified"] is True
+    assert summary["anchor"]["verification_steps"][-1] == "transaction"
+    assert summary["anchor"]["receipt"]["leaf_index"] == 2
     assert {r["error"] for r in summary["refusals"]} == {
         "GovernedAccessNotConsortium",
         "StatusRegistryRevokedIsFinal",
@@ -264,7 +266,7 @@ def test_demo_narrates_in_plain_words() -> None:
     code, out, err = invoke("demo")
     assert code == 0, err
     assert "Behörde aufgenommen: Ordnungsamt Aachen" in out
-    assert "Merkle-Wurzel verankert" in out
+    assert "Archivakten verankert" in out and "Rechnungsprüfung" in out
     assert "Gas" in out and "Block" in out
 
 
