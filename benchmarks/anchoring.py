@@ -64,8 +64,8 @@ def embedded_chain() -> AnchorChain:
 def growth(max_exponent: int, work: Path) -> None:
     print("\n## Growth: one namespace, ingest in batches of 10,000, then one anchor\n")
     print(
-        "| hashes | ingest/s (durable) | tree build s | anchor txs | proofs/s | "
-        "offline verify/s | SQLite MB | tree MB |"
+        "| hashes | ingest/s (durable) | tree build s | anchor txs | proofs/s (CPU) | "
+        "offline verify/s (CPU) | SQLite MB | tree MB |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     chain = embedded_chain()
@@ -89,15 +89,16 @@ def growth(max_exponent: int, work: Path) -> None:
         txs = chain.registry.gateway.block_number() - block_before  # automine: a block per tx
         levels = service.levels(name)
         sample = [random.randrange(n) for _ in range(20_000)]
-        started = time.perf_counter()
+        # CPU time of this process: the figure holds even while other work shares the cores.
+        started = time.process_time()
         for index in sample:
             levels.inclusion_proof(index, n)
-        proofs = len(sample) / (time.perf_counter() - started)
+        proofs = len(sample) / (time.process_time() - started)
         receipts = [service.receipt(f"{name}:{i}") for i in sample[:5_000]]
-        started = time.perf_counter()
+        started = time.process_time()
         for receipt in receipts:
             assert receipt is not None and verify_receipt(receipt).failed.name == "chain"  # type: ignore[union-attr]
-        verifies = len(receipts) / (time.perf_counter() - started)
+        verifies = len(receipts) / (time.process_time() - started)
         sqlite_mb = sum(p.stat().st_size for p in folder.glob("anchoring.sqlite3*")) / 1e6
         tree_mb = folder_size(folder / "trees") / 1e6
         print(

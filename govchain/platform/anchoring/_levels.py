@@ -129,13 +129,20 @@ class TreeLevels:
             raise ValueError(f"leaf {index} is not in a tree of {size} leaves")
         path: list[bytes] = []
         start, end = 0, size
+        range_hash, node = self.range_hash, self.node
         while end - start > 1:
-            k = _split(end - start)
+            length = end - start
+            k = 1 << ((length - 1).bit_length() - 1)
             if index < start + k:
-                path.append(self.range_hash(start + k, end))
+                # the right sibling: perfect if it spans a power of two, else the right edge
+                right = length - k
+                if right & (right - 1) == 0:
+                    path.append(node(right.bit_length() - 1, (start + k) // right))
+                else:
+                    path.append(range_hash(start + k, end))
                 end = start + k
             else:
-                path.append(self.range_hash(start, start + k))
+                path.append(node(k.bit_length() - 1, start // k))  # left siblings are perfect
                 start += k
         path.reverse()
         return path

@@ -48,6 +48,17 @@ CREATE TABLE IF NOT EXISTS anchors (
 """
 
 
+@dataclass
+class _Append:
+    """One caller's hashes waiting for the next group commit."""
+
+    name: str
+    hashes: Sequence[bytes]
+    first: int = -1
+    done: bool = False
+    error: Exception | None = None
+
+
 class AnchorState(StrEnum):
     """Where an anchor stands."""
 
@@ -91,6 +102,8 @@ class AnchorStore:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
+        self._pending_lock = threading.Lock()
+        self._pending: list[_Append] = []
         self._sizes: dict[str, int] = {}
         self._ids: dict[str, int] = {}
         for ns_id, name in self._db.execute("SELECT id, name FROM namespaces"):
@@ -144,17 +157,47 @@ class AnchorStore:
     # --- entries --------------------------------------------------------------------
 
     def append(self, name: str, hashes: Sequence[bytes]) -> int:
-        """Durably append hashes; returns the sequence number of the first one."""
-        ns_id = self._ids[name]
+        """Durably append hashes; returns the sequence number of the first one.
+
+        Group commit: appends from concurrent threads that arrive while a commit is in
+        progress are written together in the next transaction, so one fsync serves many
+        requests. A call returns only after the transaction holding its hashes committed.
+        """
+        request = _Append(name, hashes)
+        with self._pending_lock:
+            self._pending.append(request)
+        with self._lock:
+            if not request.done:
+                with self._pending_lock:
+                    batch, self._pending = self._pending, []
+                self._commit_appends(batch)
+        if request.error is not None:
+            raise request.error
+        return request.first
+
+    def _commit_appends(self, batch: list[_Append]) -> None:
         now = time.time()
-        with self._transaction() as db:
-            first = self._sizes[name]
-            db.executemany(
-                "INSERT INTO entries (ns, seq, document_hash, accepted_at) VALUES (?, ?, ?, ?)",
-                ((ns_id, first + i, h, now) for i, h in enumerate(hashes)),
-            )
-            self._sizes[name] = first + len(hashes)
-        return first
+        sizes = dict(self._sizes)
+        try:
+            with self._transaction() as db:
+                for request in batch:
+                    ns_id = self._ids[request.name]
+                    first = sizes[request.name]
+                    db.executemany(
+                        "INSERT INTO entries (ns, seq, document_hash, accepted_at) "
+                        "VALUES (?, ?, ?, ?)",
+                        ((ns_id, first + i, h, now) for i, h in enumerate(request.hashes)),
+                    )
+                    request.first = first
+                    sizes[request.name] = first + len(request.hashes)
+        except Exception as err:
+            for request in batch:
+                request.error = err
+                request.done = True
+            return
+        self._sizes = sizes
+        for request in batch:
+            request.done = True
 
     def document_hashes(self, name: str, start: int, end: int) -> list[bytes]:
         """The accepted hashes with sequence numbers in ``[start, end)``."""

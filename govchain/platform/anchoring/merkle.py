@@ -92,17 +92,22 @@ def root_from_inclusion_proof(
         raise ValueError(f"leaf index {index} outside a tree of {tree_size} leaves")
     fn, sn = index, tree_size - 1
     r = leaf
+    new_node = _NODE_PREFIX.copy  # inlined node_hash: this loop is the verifier's hot path
     for p in path:
         if sn == 0:
             raise ValueError("audit path longer than the tree allows")
+        h = new_node()
         if fn & 1 or fn == sn:
-            r = node_hash(p, r)
+            h.update(p)
+            h.update(r)
             if not fn & 1:
                 while fn and not fn & 1:
                     fn >>= 1
                     sn >>= 1
         else:
-            r = node_hash(r, p)
+            h.update(r)
+            h.update(p)
+        r = h.digest()
         fn >>= 1
         sn >>= 1
     if sn != 0:
