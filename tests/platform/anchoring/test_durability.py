@@ -197,3 +197,31 @@ def test_chain_unavailable_queues_and_resumes(setup: Setup, tmp_path: Path) -> N
     assert code == 0, err
     assert json.loads(setup.cli("anchoring", "status", "--json")[1])[0]["backlog"] == 0
     setup.verify_all(ids, DOCS[:7], tmp_path)
+
+
+def test_audit_commands_show_consistency_and_name_the_failed_step(
+    setup: Setup, tmp_path: Path
+) -> None:
+    first = setup.submit(DOCS[:5])
+    assert setup.cli("anchoring", "run", "--once")[0] == 0
+    setup.submit(DOCS[5:12])
+    assert setup.cli("anchoring", "run", "--once")[0] == 0
+
+    code, out, err = setup.cli("audit", "consistency", NS)
+    assert code == 0, err
+    assert "Anker 0 → 1: 5 → 12 Einträge" in out
+
+    code, out, _ = setup.cli("anchoring", "receipt", first[1])
+    receipt = json.loads(out)
+    (tmp_path / "ok.json").write_text(out)
+    code, out, _ = setup.cli("audit", "verify", str(tmp_path / "ok.json"), "--offline")
+    assert code == 0 and "Offline checks passed" in out
+    receipt["anchor"]["block_time"] += 1
+    (tmp_path / "bad.json").write_text(json.dumps(receipt))
+    code, out, err = setup.cli(
+        "audit", "verify", str(tmp_path / "bad.json"), "--rpc", setup.node.url
+    )
+    assert code == 1 and "step 'anchor'" in err
+    (tmp_path / "junk.json").write_text("{not a receipt")
+    code, _, err = setup.cli("audit", "verify", str(tmp_path / "junk.json"))
+    assert code == 1 and "not a readable govchain anchor receipt" in err
