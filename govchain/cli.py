@@ -789,7 +789,8 @@ def audit_verify(
         failed = result.failed
         name = failed.name if failed else "?"
         err_console.print(
-            f"Quittung NICHT bestätigt, Schritt '{name}'. / Receipt NOT confirmed at step '{name}'.",
+            f"Quittung NICHT bestätigt, Schritt '{name}'. / "
+            f"Receipt NOT confirmed at step '{name}'.",
             soft_wrap=True,
         )
         raise typer.Exit(1)
