@@ -164,3 +164,26 @@ def test_bad_requests_get_precise_problems(settings: PlatformSettings) -> None:
         assert missing.status_code == 404 and missing.json()["type"].endswith("receipt-not-found")
         # Nothing of the refused requests was accepted.
         assert client.get("/anchoring/v1/status").json()["namespaces"][0]["size"] == 0
+
+
+def test_status_reports_the_backlog_while_the_chain_is_away(
+    settings: PlatformSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _add_namespace(settings)
+    monkeypatch.setenv("GOVCHAIN_RPC_URL", f"http://127.0.0.1:{free_port()}")  # nobody there
+    away = PlatformSettings()
+    with Server(away) as client:
+        response = client.post(
+            f"/anchoring/v1/namespaces/{NS}/hashes", json={"hashes": ["ab" * 32, "cd" * 32]}
+        )
+        assert response.status_code == 202  # still accepted
+        deadline = time.monotonic() + 10
+        while client.get("/anchoring/v1/status").json()["last_error"] is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        status = client.get("/anchoring/v1/status").json()
+        assert status["chain_reachable"] is False
+        assert "not reachable" in status["last_error"]
+        assert status["backlog"] == 2
+        pending = client.get(f"/anchoring/v1/receipts/{NS}:1")
+        assert pending.status_code == 202 and pending.json()["status"] == "pending"
