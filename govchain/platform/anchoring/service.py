@@ -95,9 +95,19 @@ class AnchorChain:
         return self.registry.gateway.chain_id
 
     def ensure_namespace(self, name: str) -> None:
-        """Register the namespace on chain unless it is there already."""
-        if not self.registry.namespace_exists(namespace_id(name)):
+        """Register the namespace on chain unless it is there already (and ours)."""
+        ns = namespace_id(name)
+        if not self.registry.namespace_exists(ns):
             self.registry.register_namespace(self.account, name)
+            return
+        owner = self.registry.namespace(ns).owner
+        if owner != self.account.address:
+            raise AnchoringError(
+                f"The namespace {name!r} belongs to account {owner} on chain, not to this "
+                f"service's account {self.account.address}.",
+                f"Der Namensraum {name!r} gehört auf der Chain dem Konto {owner}, nicht dem "
+                f"Konto {self.account.address} dieses Dienstes.",
+            )
 
     def find(self, name: str, tree_size: int) -> Anchor | None:
         """The anchor of exactly this size, if it is on chain."""

@@ -11,6 +11,7 @@ import pytest
 
 from govchain.chain.types import Role
 from govchain.platform.anchoring.errors import (
+    AnchoringError,
     MalformedHashError,
     NamespaceNameError,
     ReceiptFormatError,
@@ -189,3 +190,14 @@ def test_a_foreign_document_and_unreadable_receipts(service: AnchoringService) -
     for text in ("{", "[]", json.dumps({**json.loads(receipt.to_json()), "extra": 1})):
         with pytest.raises(ReceiptFormatError):
             load_receipt(text)
+
+
+def test_a_namespace_owned_by_another_account_is_refused(
+    service: AnchoringService, world: World, tmp_path: Path
+) -> None:
+    world.grant(Role.ANCHORER, world.outsider)
+    other = AnchoringService(tmp_path / "other", AnchorChain(world.d.anchors, world.outsider))
+    with pytest.raises(AnchoringError, match="belongs to account"):
+        other.add_namespace(NS)
+    assert not other.store.has_namespace(NS)
+    other.close()
