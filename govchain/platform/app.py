@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from govchain.errors import GovchainError
 from govchain.platform.anchoring import routes as anchoring_routes
@@ -17,6 +17,9 @@ from govchain.platform.anchoring._wiring import connect_chain
 from govchain.platform.anchoring.errors import AnchoringError
 from govchain.platform.anchoring.service import AnchoringService
 from govchain.platform.anchoring.worker import AnchoringWorker
+from govchain.platform.ask import routes as ask_routes
+from govchain.platform.ask.errors import AskError
+from govchain.platform.ask.service import AskService
 from govchain.platform.settings import PlatformSettings
 
 __all__ = ["create_app"]
@@ -44,6 +47,7 @@ def create_app(settings: PlatformSettings, *, run_worker: bool = True) -> FastAP
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ask = AskService.from_settings(settings)
         service = AnchoringService(
             Path(settings.anchoring_dir), None, crash_at=settings.anchoring_crash_at
         )
@@ -58,18 +62,28 @@ def create_app(settings: PlatformSettings, *, run_worker: bool = True) -> FastAP
             worker.start()
         app.state.anchoring = service
         app.state.anchoring_worker = worker
+        app.state.ask = ask
         try:
             yield
         finally:
             if worker is not None:
                 worker.stop()
             service.close()
+            ask.close()
 
     app = FastAPI(title="govchain platform", version="0.1.0", lifespan=lifespan)
     app.include_router(anchoring_routes.router)
+    app.include_router(ask_routes.router)
 
     @app.exception_handler(AnchoringError)
     async def _anchoring_error(request: Request, err: AnchoringError) -> JSONResponse:
+        return _problem(err.status, err.code, type(err).__name__, err.message, err.message_de)
+
+    @app.exception_handler(AskError)
+    async def _ask_error(request: Request, err: AskError) -> Response:
+        page = ask_routes.error_page(request, err)  # German HTML for the ASK's pages
+        if page is not None:
+            return page
         return _problem(err.status, err.code, type(err).__name__, err.message, err.message_de)
 
     @app.exception_handler(GovchainError)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from govchain.platform.anchoring.service import CrashPoint
 from govchain.settings import GovchainSettings
@@ -27,3 +27,17 @@ class PlatformSettings(GovchainSettings):
     def anchoring_dir(self) -> str:
         """Where the anchoring queue and trees live."""
         return str(self.data_dir / "anchoring")
+
+    ask_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the ASK catalogue; default SQLite under the data dir.",
+    )
+    ask_csrf_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the ASK pages' CSRF tokens (32+ bytes); random per process if unset.",
+    )
+
+    @property
+    def ask_url(self) -> str:
+        """The ASK catalogue's database: ``<data_dir>/ask/ask.sqlite3`` unless configured."""
+        return self.ask_database_url or f"sqlite:///{self.data_dir / 'ask' / 'ask.sqlite3'}"
