@@ -1,5 +1,5 @@
-"""The platform app (127.0.0.1:8104): the anchoring service's HTTP API for now; the
-archive, mailroom and open data services join it as routers."""
+"""The platform app (127.0.0.1:8104): the anchoring service's HTTP API and the ASK
+(Aktenstrukturkataster); further services (archive, mailroom, open data) join as routers."""
 
 from __future__ import annotations
 
