@@ -164,7 +164,9 @@ def test_chain_going_down_mid_deployment_records_nothing(
     def kill_after_first_contract() -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if w3.eth.get_transaction_count(deployer) >= 1:
+            # Two transactions mean the first contract is deployed and reported, and the
+            # second is under way: the node dies in the middle of the deployment.
+            if w3.eth.get_transaction_count(deployer) >= 2:
                 own_ganache.kill()
                 return
             time.sleep(0.01)
