@@ -1,11 +1,13 @@
 """`govchain demo`: the whole system in one run, on the embedded chain.
 
-A consortium of three cities is founded, admits an issuer office by M-of-N vote, grants
-roles, accredits the office, registers its DID, runs a status entry through suspension
-and revocation; the archive hands records to the anchoring service, which anchors them
-in one transaction, and an auditor verifies a receipt offline and on chain.
-Each step is narrated in plain German with block number and gas, and collected into a
-machine-readable summary.
+A consortium of three cities is founded, admits an issuer office by M-of-N vote and
+grants roles. The office registers its DID, is accredited, and issues one SD-JWT VC of
+each municipal type; the citizen presents each with selective disclosure and holder
+binding, and a verifier checks it with status and trust from the chain, until one is
+suspended and another revoked. A status entry shows that revocation is final. The
+archive hands records to the anchoring service, which anchors them in one transaction,
+and an auditor verifies a receipt offline and on chain. Each step is narrated in plain
+German with block number and gas, and collected into a machine-readable summary.
 """
 
 from __future__ import annotations
@@ -21,20 +23,14 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from jwcrypto import jwk
-from jwcrypto.common import base64url_decode, base64url_encode
 
 from govchain.chain.backends import EmbeddedBackend
 from govchain.chain.deployment import Deployment, Founder, deploy_consortium
 from govchain.chain.errors import AccessDeniedError, StatusRegistryRevokedIsFinal
 from govchain.chain.gateway import ChainGateway, TxResult
-from govchain.chain.types import (
-    CredentialStatus,
-    Did,
-    LevelOfAssurance,
-    Role,
-    office_id,
-)
+from govchain.chain.types import CredentialStatus, Did, Role, office_id
+from govchain.credentials._demo import credentials_demo
+from govchain.credentials.types import DangerousDogPermit
 from govchain.errors import GovchainError
 from govchain.platform.anchoring.receipts import verify_receipt
 from govchain.platform.anchoring.service import AnchorChain, AnchoringService
@@ -45,9 +41,8 @@ CITIES = ("Aachen", "Gelsenkirchen", "Soest")
 THRESHOLD = 2
 STATE = "NRW"
 OFFICE = ("Aachen", "Ordnungsamt")
-VCT_DOG = "https://vct.govchain.de/gefaehrlicher-hund/v1"
-VCT_MUSIC = "https://vct.govchain.de/strassenmusik/v1"
 ARCHIVE_NAMESPACE = "archive.aachen"
+UNACCREDITED_VCT = "https://vct.govchain.de/bewohnerparkausweis/v1"
 
 
 @dataclass
@@ -72,6 +67,7 @@ class DemoSummary:
     threshold: int
     office: dict[str, Any] = field(default_factory=dict)
     status_entry: dict[str, Any] = field(default_factory=dict)
+    credentials: dict[str, Any] = field(default_factory=dict)
     anchor: dict[str, Any] = field(default_factory=dict)
     refusals: list[dict[str, str]] = field(default_factory=list)
     steps: list[DemoStep] = field(default_factory=list)
@@ -89,6 +85,10 @@ class _Demo:
     def __init__(self, narrate: Narrator) -> None:
         self._narrate = narrate
         self.steps: list[DemoStep] = []
+
+    def narrate(self, title: str, detail: str, txs: list[TxResult]) -> None:
+        """Record a step told by a sub-demo (the credentials part)."""
+        self.record(title, detail, *txs)
 
     def record(self, title: str, detail: str, *txs: TxResult) -> DemoStep:
         step = DemoStep(
@@ -110,15 +110,6 @@ def _fresh_accounts(gateway: ChainGateway, labels: list[str]) -> dict[str, Local
         gateway.fund(account.address, 10**21)
         accounts[label] = account
     return accounts
-
-
-def _office_did() -> tuple[Did, bytes]:
-    """A fresh P-256 key as did:jwk, with its RFC 7638 thumbprint."""
-    key = jwk.JWK.generate(kty="EC", crv="P-256")
-    public = key.export_public(as_dict=True)
-    encoded = base64url_encode(json.dumps(public, separators=(",", ":"), sort_keys=True))
-    thumbprint = base64url_decode(key.thumbprint())
-    return Did(f"did:jwk:{encoded}"), thumbprint
 
 
 def _record_deployment(demo: _Demo, tx: TxResult) -> None:
@@ -243,33 +234,23 @@ def run_demo(narrate: Narrator = lambda step: None) -> DemoSummary:
             f"{err.message_de}",
         )
 
-    now = gateway.block_timestamp()
-    acc_dog = d.trust.accredit(cities[0], office, VCT_DOG, LevelOfAssurance.SUBSTANTIAL, now - 60)
-    acc_music = d.trust.accredit(cities[0], office, VCT_MUSIC, LevelOfAssurance.LOW, now - 60)
-    demo.record(
-        "Akkreditierungen eingetragen",
-        "Ordnungsamt Aachen darf Erlaubnisse für gefährliche Hunde (Niveau substanziell) "
-        "und für Straßenmusik (Niveau niedrig) ausstellen.",
-        acc_dog,
-        acc_music,
+    credentials = credentials_demo(
+        gateway,
+        d,
+        trust_admin=cities[0],
+        office_admin=accounts["office-admin"],
+        office_id=office,
+        narrate=demo.narrate,
     )
-
-    did, thumbprint = _office_did()
-    did_tx = d.trust.register_did(accounts["office-admin"], office, did, thumbprint)
+    did = Did(credentials["issuer"]["did"])
+    trusted = d.trust.trust_at(did, DangerousDogPermit.vct, gateway.block_timestamp())
+    untrusted = d.trust.trust_at(did, UNACCREDITED_VCT, gateway.block_timestamp())
     demo.record(
-        "DID des Ordnungsamts registriert",
-        f"{did[:40]}… mit Schlüssel-Fingerabdruck {thumbprint.hex()[:16]}…",
-        did_tx,
-    )
-    trusted = d.trust.trust_at(did, VCT_DOG, gateway.block_timestamp())
-    untrusted = d.trust.trust_at(
-        did, "https://vct.govchain.de/buergerid/v1", gateway.block_timestamp()
-    )
-    demo.record(
-        "Vertrauensprüfung",
+        "Vertrauensprüfung auf der Chain",
         f"Hundeerlaubnis: vertraut={trusted.trusted} "
         f"(Niveau {trusted.level_of_assurance.label_de if trusted.level_of_assurance else '-'}); "
-        f"BürgerID: vertraut={untrusted.trusted} ({untrusted.reason.name}).",
+        f"Bewohnerparkausweis: vertraut={untrusted.trusted} ({untrusted.reason.name}): "
+        "dafür ist das Ordnungsamt nicht akkreditiert.",
     )
 
     list_id, list_tx = d.status.create_list(accounts["office-admin"])
@@ -324,6 +305,7 @@ def run_demo(narrate: Narrator = lambda step: None) -> DemoSummary:
             "after_suspend": after_suspend.name,
             "final": after_revoke.name,
         },
+        credentials=credentials,
         anchor=anchoring,
         refusals=refusals,
         steps=demo.steps,

@@ -251,6 +251,10 @@ def test_demo_json_summary() -> None:
     assert [m["name"] for m in summary["members"]] == ["Aachen", "Gelsenkirchen", "Soest"]
     assert summary["threshold"] == 2
     assert summary["office"]["trusted_for_dog_permit"] is True
+    credentials = summary["credentials"]
+    assert len(credentials["credentials"]) == 5
+    reasons = {p["reason_code"] for r in credentials["refusals"] for p in r["problems"]}
+    assert reasons == {"suspended", "revoked"}
     assert summary["status_entry"]["after_suspend"] == "SUSPENDED"
     assert summary["status_entry"]["final"] == "REVOKED"
     assert summary["anchor"]["receipt_verified"] is True

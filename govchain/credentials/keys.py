@@ -1,0 +1,430 @@
+"""Signing keys, verification keys and the key stores that keep them.
+
+A ``SigningKey`` (P-256 for ES256, Ed25519 for EdDSA) signs JWS; a ``PublicKey``
+verifies. Private keys live in a ``KeyStore``; the first kind is an encrypted file per
+key (scrypt + AES-256-GCM, mode 0600, written atomically), a PKCS#11 store can follow
+under the same interface. A private key is never written unencrypted.
+
+Stores register themselves by ``kind``; ``create_key_store(kind, ...)`` builds one.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar, Final
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from jwcrypto import jwk
+
+from govchain._files import atomic_write_text
+from govchain.credentials._encoding import b64url_decode, b64url_encode, json_compact
+from govchain.credentials.errors import (
+    KeyExistsError,
+    KeyNotFoundError,
+    KeyStoreError,
+    WrongPassphraseError,
+)
+
+__all__ = [
+    "EncryptedFileKeyStore",
+    "InMemoryKeyStore",
+    "KeyKind",
+    "KeyStore",
+    "PublicKey",
+    "SigningKey",
+    "create_key_store",
+    "key_store_kinds",
+]
+
+
+class KeyKind(StrEnum):
+    """The key types govchain signs with, named by their curve."""
+
+    P256 = "P-256"
+    ED25519 = "Ed25519"
+
+    @property
+    def alg(self) -> str:
+        """The JWS algorithm of this key type."""
+        return "ES256" if self is KeyKind.P256 else "EdDSA"
+
+
+_ECDSA_SHA256: Final = ec.ECDSA(hashes.SHA256())
+_P256: Final = ec.SECP256R1()
+
+
+class PublicKey:
+    """A verification key (P-256 or Ed25519) built from a public JWK.
+
+    Construction checks the point; use ``PublicKey.from_jwk`` to share parsed keys,
+    which a verifier sees again and again (issuer keys, holder keys of one wallet).
+    """
+
+    __slots__ = ("_key", "_thumbprint", "alg", "jwk", "kind")
+
+    def __init__(self, public_jwk: Mapping[str, Any]) -> None:
+        kty, crv, x = public_jwk.get("kty"), public_jwk.get("crv"), public_jwk.get("x")
+        if not isinstance(x, str):
+            raise ValueError("JWK without x")
+        self._key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+        if kty == "EC" and crv == "P-256":
+            y = public_jwk.get("y")
+            xb, yb = b64url_decode(x), b64url_decode(y if isinstance(y, str) else "")
+            if len(xb) != 32 or len(yb) != 32:
+                raise ValueError("P-256 coordinates must be 32 bytes")
+            numbers = ec.EllipticCurvePublicNumbers(
+                int.from_bytes(xb, "big"), int.from_bytes(yb, "big"), _P256
+            )
+            self._key = numbers.public_key()  # raises ValueError for a point off the curve
+            self.jwk: dict[str, str] = {"crv": "P-256", "kty": "EC", "x": x, "y": str(y)}
+            self.kind = KeyKind.P256
+        elif kty == "OKP" and crv == "Ed25519":
+            xb = b64url_decode(x)
+            if len(xb) != 32:
+                raise ValueError("Ed25519 keys are 32 bytes")
+            self._key = ed25519.Ed25519PublicKey.from_public_bytes(xb)
+            self.jwk = {"crv": "Ed25519", "kty": "OKP", "x": x}
+            self.kind = KeyKind.ED25519
+        else:
+            raise ValueError(f"unsupported key type {kty}/{crv}")
+        self.alg = self.kind.alg
+        self._thumbprint: bytes | None = None
+
+    @staticmethod
+    def from_jwk(public_jwk: Mapping[str, Any]) -> PublicKey:
+        """A (shared, cached) key for a public JWK; raises ValueError for a bad one."""
+        return _cached_public_key(
+            str(public_jwk.get("kty")),
+            str(public_jwk.get("crv")),
+            str(public_jwk.get("x")),
+            str(public_jwk.get("y", "")),
+        )
+
+    def verify(self, signature: bytes, data: bytes) -> bool:
+        """Whether ``signature`` (JWS format: raw r||s for ES256) signs ``data``."""
+        try:
+            if isinstance(self._key, ec.EllipticCurvePublicKey):
+                if len(signature) != 64:
+                    return False
+                der = encode_dss_signature(
+                    int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+                )
+                self._key.verify(der, data, _ECDSA_SHA256)
+            else:
+                self._key.verify(signature, data)
+        except InvalidSignature:
+            return False
+        return True
+
+    def thumbprint(self) -> bytes:
+        """The RFC 7638 SHA-256 thumbprint, as the TrustRegistry records it."""
+        if self._thumbprint is None:
+            self._thumbprint = hashlib.sha256(json_compact(self.jwk).encode()).digest()
+        return self._thumbprint
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PublicKey) and self.jwk == other.jwk
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.jwk.items())))
+
+    def __repr__(self) -> str:
+        return f"PublicKey({self.kind.value}, x={self.jwk['x'][:8]}…)"
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_public_key(kty: str, crv: str, x: str, y: str) -> PublicKey:
+    members = {"kty": kty, "crv": crv, "x": x}
+    if y:
+        members["y"] = y
+    return PublicKey(members)
+
+
+class SigningKey:
+    """A private key that signs JWS (ES256 or EdDSA); never serialised in the clear
+    except to hand it to a key store, which encrypts it."""
+
+    __slots__ = ("_private", "kind", "public_key")
+
+    def __init__(self, private_jwk: jwk.JWK) -> None:
+        if not private_jwk.has_private:
+            raise ValueError("a signing key needs the private part")
+        public = PublicKey(private_jwk.export_public(as_dict=True))
+        self.public_key = public
+        self.kind = public.kind
+        private = private_jwk.get_op_key("sign")
+        if not isinstance(private, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
+            raise ValueError("only P-256 and Ed25519 keys sign")
+        self._private: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey = private
+
+    @classmethod
+    def generate(cls, kind: KeyKind = KeyKind.P256) -> SigningKey:
+        """A fresh random key."""
+        if kind is KeyKind.P256:
+            return cls(jwk.JWK.generate(kty="EC", crv="P-256"))
+        return cls(jwk.JWK.generate(kty="OKP", crv="Ed25519"))
+
+    @classmethod
+    def from_private_jwk(cls, private_jwk: Mapping[str, Any]) -> SigningKey:
+        """A key from a private JWK (e.g. the RFC's example keys in tests)."""
+        return cls(jwk.JWK(**dict(private_jwk)))
+
+    @property
+    def alg(self) -> str:
+        """The JWS algorithm this key signs with."""
+        return self.kind.alg
+
+    def sign(self, data: bytes) -> bytes:
+        """A JWS signature over ``data`` (raw r||s for ES256, as RFC 7518 requires)."""
+        if isinstance(self._private, ec.EllipticCurvePrivateKey):
+            r, s = decode_dss_signature(self._private.sign(data, _ECDSA_SHA256))
+            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        return self._private.sign(data)
+
+    def _private_jwk_json(self) -> str:
+        """The private JWK as JSON; only for key stores, which encrypt it at once."""
+        return jwk.JWK.from_pyca(self._private).export_private()
+
+    def __repr__(self) -> str:
+        return f"SigningKey({self.kind.value}, public x={self.public_key.jwk['x'][:8]}…)"
+
+
+_KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_STORES: dict[str, type[KeyStore]] = {}
+
+
+def _checked_key_id(key_id: str) -> str:
+    if not _KEY_ID.fullmatch(key_id):
+        raise KeyStoreError(
+            f"Invalid key id {key_id!r}: use 1-64 letters, digits, '.', '_' or '-'.",
+            f"Ungültige Schlüsselkennung {key_id!r}: 1-64 Buchstaben, Ziffern, '.', '_' "
+            "oder '-' verwenden.",
+        )
+    return key_id
+
+
+class KeyStore(ABC):
+    """Where private keys live; subclasses register under their ``kind``."""
+
+    kind: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__:
+            _STORES[cls.kind] = cls
+
+    def generate(self, key_id: str, kind: KeyKind = KeyKind.P256) -> SigningKey:
+        """Create a fresh key under ``key_id`` (never replacing an existing one)."""
+        key = SigningKey.generate(kind)
+        self.add(key_id, key)
+        return key
+
+    @abstractmethod
+    def add(self, key_id: str, key: SigningKey) -> None:
+        """Keep ``key`` under ``key_id``; refuse if the id is taken."""
+
+    @abstractmethod
+    def load(self, key_id: str) -> SigningKey:
+        """The signing key under ``key_id``."""
+
+    @abstractmethod
+    def public_key(self, key_id: str) -> PublicKey:
+        """The public half of the key under ``key_id``, without unlocking the private part."""
+
+    @abstractmethod
+    def key_ids(self) -> list[str]:
+        """The ids of all keys, sorted."""
+
+
+def key_store_kinds() -> list[str]:
+    """The registered key store kinds."""
+    return sorted(_STORES)
+
+
+def create_key_store(kind: str, **options: Any) -> KeyStore:
+    """A key store of a registered ``kind`` (``encrypted-file``, ``memory``, ...)."""
+    try:
+        store_class = _STORES[kind]
+    except KeyError as err:
+        raise KeyStoreError(
+            f"Unknown key store kind {kind!r}; known: {', '.join(key_store_kinds())}.",
+            f"Unbekannte Art von Schlüsselspeicher {kind!r}; bekannt: "
+            f"{', '.join(key_store_kinds())}.",
+        ) from err
+    return store_class(**options)
+
+
+class InMemoryKeyStore(KeyStore):
+    """Keys in process memory only (tests, benchmarks, short-lived demo wallets)."""
+
+    kind = "memory"
+
+    def __init__(self) -> None:
+        self._keys: dict[str, SigningKey] = {}
+
+    def add(self, key_id: str, key: SigningKey) -> None:
+        if _checked_key_id(key_id) in self._keys:
+            raise KeyExistsError(key_id)
+        self._keys[key_id] = key
+
+    def load(self, key_id: str) -> SigningKey:
+        try:
+            return self._keys[key_id]
+        except KeyError as err:
+            raise KeyNotFoundError(key_id) from err
+
+    def public_key(self, key_id: str) -> PublicKey:
+        return self.load(key_id).public_key
+
+    def key_ids(self) -> list[str]:
+        return sorted(self._keys)
+
+
+_FILE_FORMAT: Final = "govchain-key/1"
+MIN_SCRYPT_N: Final = 2**14
+
+
+class EncryptedFileKeyStore(KeyStore):
+    """One file per key in a directory (mode 0700), each file mode 0600.
+
+    The private JWK is encrypted with AES-256-GCM under a key derived from the
+    passphrase by scrypt (N=2**17, r=8, p=1 by default). The public JWK, the key id
+    and the KDF parameters stay readable and are bound to the ciphertext as associated
+    data, so a file cannot be re-labelled. Files are written atomically and never
+    overwritten.
+
+    Args:
+        directory: where the key files are.
+        passphrase: the secret all keys of this store are encrypted under.
+        scrypt_n: scrypt's cost parameter for new keys (at least 2**14).
+    """
+
+    kind = "encrypted-file"
+
+    def __init__(self, directory: Path, passphrase: str, *, scrypt_n: int = 2**17) -> None:
+        if not passphrase:
+            raise KeyStoreError(
+                "The key store needs a non-empty passphrase.",
+                "Der Schlüsselspeicher braucht eine nicht leere Passphrase.",
+            )
+        if scrypt_n < MIN_SCRYPT_N or scrypt_n & (scrypt_n - 1):
+            raise KeyStoreError(
+                f"scrypt N must be a power of two of at least {MIN_SCRYPT_N}.",
+                f"scrypt-N muss eine Zweierpotenz von mindestens {MIN_SCRYPT_N} sein.",
+            )
+        self.directory = Path(directory)
+        self._passphrase = passphrase.encode("utf-8")
+        self._scrypt_n = scrypt_n
+
+    def _path(self, key_id: str) -> Path:
+        return self.directory / f"{_checked_key_id(key_id)}.key.json"
+
+    @staticmethod
+    def _kek(passphrase: bytes, kdf: Mapping[str, Any]) -> bytes:
+        n = int(kdf["n"])
+        if kdf.get("name") != "scrypt" or n < MIN_SCRYPT_N or n > 2**22:
+            raise ValueError("unsupported KDF parameters")
+        return Scrypt(
+            salt=b64url_decode(str(kdf["salt"])), length=32, n=n, r=int(kdf["r"]), p=int(kdf["p"])
+        ).derive(passphrase)
+
+    @staticmethod
+    def _aad(header: Mapping[str, Any]) -> bytes:
+        return json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+
+    def add(self, key_id: str, key: SigningKey) -> None:
+        """Encrypt and write the key; refuses an existing id (keys are never replaced)."""
+        path = self._path(key_id)
+        if path.exists():
+            raise KeyExistsError(key_id)
+        kdf: dict[str, Any] = {
+            "name": "scrypt",
+            "n": self._scrypt_n,
+            "r": 8,
+            "p": 1,
+            "salt": b64url_encode(secrets.token_bytes(16)),
+        }
+        header: dict[str, Any] = {
+            "format": _FILE_FORMAT,
+            "key_id": key_id,
+            "public_jwk": key.public_key.jwk,
+            "kdf": kdf,
+        }
+        nonce = secrets.token_bytes(12)
+        ciphertext = AESGCM(self._kek(self._passphrase, kdf)).encrypt(
+            nonce, key._private_jwk_json().encode(), self._aad(header)
+        )
+        document = {
+            **header,
+            "cipher": {
+                "name": "A256GCM",
+                "nonce": b64url_encode(nonce),
+                "ciphertext": b64url_encode(ciphertext),
+            },
+        }
+        self.directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.directory, 0o700)
+        atomic_write_text(path, json.dumps(document, indent=2) + "\n", mode=0o600)
+
+    def _read(self, key_id: str) -> dict[str, Any]:
+        path = self._path(key_id)
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as err:
+            raise KeyNotFoundError(key_id) from err
+        except (OSError, ValueError) as err:
+            raise KeyStoreError(
+                f"The key file {path} cannot be read ({type(err).__name__}).",
+                f"Die Schlüsseldatei {path} ist nicht lesbar ({type(err).__name__}).",
+            ) from err
+        if not isinstance(document, dict) or document.get("format") != _FILE_FORMAT:
+            raise KeyStoreError(
+                f"The key file {path} has an unknown format.",
+                f"Die Schlüsseldatei {path} hat ein unbekanntes Format.",
+            )
+        return document
+
+    def load(self, key_id: str) -> SigningKey:
+        """Decrypt the key; a wrong passphrase or an altered file is refused."""
+        document = self._read(key_id)
+        header = {k: document[k] for k in ("format", "key_id", "public_jwk", "kdf")}
+        try:
+            cipher = document["cipher"]
+            plaintext = AESGCM(self._kek(self._passphrase, header["kdf"])).decrypt(
+                b64url_decode(cipher["nonce"]),
+                b64url_decode(cipher["ciphertext"]),
+                self._aad(header),
+            )
+        except (InvalidTag, KeyError, TypeError, ValueError) as err:
+            raise WrongPassphraseError(key_id) from err
+        key = SigningKey(jwk.JWK.from_json(plaintext.decode()))
+        if header["key_id"] != key_id or key.public_key.jwk != header["public_jwk"]:
+            raise WrongPassphraseError(key_id)
+        return key
+
+    def public_key(self, key_id: str) -> PublicKey:
+        """The public key from the file's readable header (no passphrase needed)."""
+        return PublicKey(self._read(key_id)["public_jwk"])
+
+    def key_ids(self) -> list[str]:
+        """The ids of the key files in the directory."""
+        if not self.directory.is_dir():
+            return []
+        return sorted(p.name.removesuffix(".key.json") for p in self.directory.glob("*.key.json"))

@@ -1,0 +1,501 @@
+"""Status of issued credentials: on-chain status lists, index allocation, exports.
+
+Status list URIs name the on-chain list exactly, so any verifier can map one back to
+its own node::
+
+    https://status.govchain.de/v1/<chain id>/<StatusRegistry address>/<list id>
+
+The IETF Token Status List (``statuslist+jwt``) of a list is served at that URI; the
+W3C Bitstring Status List credential of the same list at ``<uri>/w3c``. An SD-JWT VC
+refers to an entry as ``"status": {"status_list": {"idx": <index>, "uri": <uri>}}``;
+a JSON-LD credential as a ``BitstringStatusListEntry`` (``statusPurpose: message``,
+``statusSize: 2``) pointing at the same list and index.
+
+Entries have 2 bits, as on chain: 0 valid, 1 revoked, 2 suspended. Lists have at least
+131,072 entries; issuers draw indexes at random (herd privacy: neighbouring indexes say
+nothing about issuance order) and never hand one out twice.
+
+Verifiers read status through a ``StatusSource``; ``ChainStatusSource`` reads the
+StatusRegistry through the chain clients and caches for at most ``max_age`` seconds,
+which, kept at or below the block period, makes a suspension or revocation visible
+within one block.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import gzip
+import json
+import re
+import secrets
+import threading
+import time
+import zlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from eth_typing import ChecksumAddress
+from eth_utils.address import is_checksum_address, to_checksum_address
+
+from govchain._files import atomic_write_text
+from govchain.chain.clients.status_registry import StatusRegistryClient
+from govchain.chain.errors import (
+    ChainError,
+    StatusRegistryIndexOutOfRange,
+    StatusRegistryUnknownList,
+)
+from govchain.chain.types import CredentialStatus, Did
+from govchain.credentials._encoding import b64url_decode, b64url_encode
+from govchain.credentials.errors import (
+    StatusListFullError,
+    StatusReferenceError,
+    StatusUnavailableError,
+)
+from govchain.credentials.jose import parse_compact_jws, sign_compact_jws
+from govchain.credentials.keys import PublicKey, SigningKey
+
+__all__ = [
+    "MIN_LIST_SIZE",
+    "STATUS_URI_PREFIX",
+    "ChainStatusSource",
+    "CredentialStatus",
+    "IndexAllocator",
+    "RandomIndexAllocator",
+    "StatusListUri",
+    "StatusReference",
+    "StatusSource",
+    "TokenStatusList",
+    "bitstring_status_list_credential",
+    "read_bitstring_status_list",
+    "read_token_status_list",
+    "sign_bitstring_status_list",
+    "token_status_list_jwt",
+]
+
+STATUS_URI_PREFIX: Final = "https://status.govchain.de/v1/"
+MIN_LIST_SIZE: Final = 131_072
+_URI = re.compile(
+    r"https://status\.govchain\.de/v1/([1-9][0-9]{0,18})/(0x[0-9a-fA-F]{40})/(0|[1-9][0-9]{0,18})"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusListUri:
+    """Where a status list lives: chain, StatusRegistry contract and list id."""
+
+    chain_id: int
+    registry: ChecksumAddress
+    list_id: int
+
+    def __str__(self) -> str:
+        return f"{STATUS_URI_PREFIX}{self.chain_id}/{self.registry}/{self.list_id}"
+
+    @property
+    def w3c(self) -> str:
+        """The URL of the same list as a W3C Bitstring Status List credential."""
+        return f"{self}/w3c"
+
+    @classmethod
+    def parse(cls, uri: str) -> StatusListUri:
+        """Parse a status list URI; anything else is a StatusReferenceError."""
+        parsed = _parse_uri(uri)
+        if parsed is None:
+            raise StatusReferenceError(
+                uri, "not a govchain status list URI", "keine govchain-Statuslisten-URI"
+            )
+        return parsed
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_uri(uri: str) -> StatusListUri | None:
+    """Parsed URIs are cached: a verifier sees the same few lists again and again."""
+    match = _URI.fullmatch(uri)
+    if match is None or not is_checksum_address(match[2]):
+        return None
+    return StatusListUri(int(match[1]), to_checksum_address(match[2]), int(match[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReference:
+    """An entry of a status list: the list's URI and the index in it."""
+
+    uri: str
+    index: int
+
+    def to_claim(self) -> dict[str, Any]:
+        """The SD-JWT VC ``status`` claim (IETF Token Status List, referenced token)."""
+        return {"status_list": {"idx": self.index, "uri": self.uri}}
+
+    @classmethod
+    def from_claim(cls, value: object) -> StatusReference:
+        """Read a ``status`` claim; a malformed one is a StatusReferenceError."""
+        entry = value.get("status_list") if isinstance(value, Mapping) else None
+        if not isinstance(entry, Mapping):
+            raise StatusReferenceError(str(value), "no status_list", "kein status_list")
+        uri, index = entry.get("uri"), entry.get("idx")
+        if not isinstance(uri, str) or not isinstance(index, int) or isinstance(index, bool):
+            raise StatusReferenceError(str(value), "uri or idx missing", "uri oder idx fehlt")
+        if index < 0:
+            raise StatusReferenceError(uri, "negative index", "negativer Index")
+        return cls(uri, index)
+
+    def bitstring_entry(self) -> dict[str, Any]:
+        """The W3C ``BitstringStatusListEntry`` for the same on-chain entry."""
+        w3c = StatusListUri.parse(self.uri).w3c
+        return {
+            "id": f"{w3c}#{self.index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "message",
+            "statusListIndex": str(self.index),
+            "statusSize": 2,
+            "statusListCredential": w3c,
+            "statusMessage": [
+                {"status": "0x0", "message": "valid"},
+                {"status": "0x1", "message": "revoked"},
+                {"status": "0x2", "message": "suspended"},
+            ],
+        }
+
+
+def entry_of(packed: bytes, index: int) -> CredentialStatus:
+    """The 2-bit entry ``index`` of a packed list (IETF layout: LSB first)."""
+    if not 0 <= index < 4 * len(packed):
+        raise IndexError(index)
+    value = (packed[index >> 2] >> ((index & 3) << 1)) & 3
+    # 3 is "application specific" in the IETF list and never written by the registry;
+    # should it ever appear, it must not read as valid.
+    return CredentialStatus(value) if value != 3 else CredentialStatus.REVOKED
+
+
+class StatusSource(ABC):
+    """Where a verifier learns the status of a credential."""
+
+    @abstractmethod
+    def status(self, uri: str, index: int) -> CredentialStatus:
+        """The entry's status; StatusUnavailableError if the list cannot be read,
+        StatusReferenceError if the URI or index names no entry."""
+
+    @abstractmethod
+    def packed_list(self, uri: str) -> bytes:
+        """The whole list, 4 entries a byte, least significant bits first."""
+
+
+class ChainStatusSource(StatusSource):
+    """Status from the StatusRegistry on the verifier's own node, with a short cache.
+
+    Args:
+        client: the StatusRegistry client of the verifier's node.
+        max_age: seconds a read stays fresh; at most the block period, so that a change
+            is seen within one block. 0 reads the chain every time.
+        whole_lists: read and cache entire lists (one read per list per ``max_age``,
+            then every lookup is local) instead of single entries.
+        clock: monotonic seconds (tests move it forward).
+    """
+
+    def __init__(
+        self,
+        client: StatusRegistryClient,
+        *,
+        max_age: float = 1.0,
+        whole_lists: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.max_age = max_age
+        self.whole_lists = whole_lists
+        self._clock = clock
+        self._chain_id: int | None = None
+        self._entries: dict[tuple[int, int], tuple[float, CredentialStatus]] = {}
+        self._lists: dict[int, tuple[float, bytes]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def chain_id(self) -> int:
+        """The chain the registry lives on."""
+        if self._chain_id is None:
+            self._chain_id = self.client.gateway.chain_id
+        return self._chain_id
+
+    def list_uri(self, list_id: int) -> str:
+        """The URI of a list of this registry."""
+        return str(StatusListUri(self.chain_id, self.client.address, list_id))
+
+    def _list_id(self, uri: str) -> int:
+        parsed = StatusListUri.parse(uri)
+        if parsed.chain_id != self.chain_id or parsed.registry != self.client.address:
+            raise StatusUnavailableError(uri, "the list is on a chain this verifier does not read")
+        return parsed.list_id
+
+    def _read(self, uri: str, read: Callable[[], Any]) -> Any:
+        try:
+            return read()
+        except (StatusRegistryUnknownList, StatusRegistryIndexOutOfRange) as err:
+            raise StatusReferenceError(
+                uri, "no such list or index on chain", "Liste oder Index gibt es nicht"
+            ) from err
+        except ChainError as err:
+            raise StatusUnavailableError(uri, type(err).__name__) from err
+
+    def status(self, uri: str, index: int) -> CredentialStatus:
+        """The entry's status, fresh within ``max_age``."""
+        list_id = self._list_id(uri)
+        now = self._clock()
+        if self.whole_lists:
+            packed = self._packed(uri, list_id, now)
+            try:
+                return entry_of(packed, index)
+            except IndexError as err:
+                raise StatusReferenceError(uri, "index out of range", "Index zu groß") from err
+        cached = self._entries.get((list_id, index))
+        if cached is not None and now - cached[0] < self.max_age:
+            return cached[1]
+        value: CredentialStatus = self._read(uri, lambda: self.client.status(list_id, index))
+        with self._lock:
+            self._entries[(list_id, index)] = (now, value)
+        return value
+
+    def _packed(self, uri: str, list_id: int, now: float) -> bytes:
+        cached = self._lists.get(list_id)
+        if cached is not None and now - cached[0] < self.max_age:
+            return cached[1]
+        packed: bytes = self._read(uri, lambda: self.client.packed_statuses(list_id))
+        with self._lock:
+            self._lists[list_id] = (now, packed)
+        return packed
+
+    def packed_list(self, uri: str) -> bytes:
+        """The whole list as stored on chain (read at one block)."""
+        return self._packed(uri, self._list_id(uri), self._clock())
+
+    def refresh(self) -> None:
+        """Forget everything cached."""
+        with self._lock:
+            self._entries.clear()
+            self._lists.clear()
+
+
+# --- index allocation ------------------------------------------------------------------
+
+
+class IndexAllocator(ABC):
+    """Hands out indexes of one status list: each at most once."""
+
+    @abstractmethod
+    def allocate(self) -> int:
+        """A fresh index; StatusListFullError when none is left."""
+
+    @property
+    @abstractmethod
+    def remaining(self) -> int:
+        """How many indexes can still be handed out."""
+
+
+_ALLOC_FORMAT: Final = "govchain-status-allocations/1"
+
+
+class RandomIndexAllocator(IndexAllocator):
+    """Uniformly random free indexes, never reused, optionally kept in a file.
+
+    With a ``path``, indexes are reserved ``reserve`` at a time: the reservation is
+    written (atomically, fsynced) before any of its indexes is handed out, so after a
+    crash or restart a reserved index is skipped rather than handed out again.
+
+    Args:
+        uri: the list's URI (for messages).
+        size: the list's number of entries.
+        path: where the used-index bitmap is kept; None keeps it in memory only.
+        reserve: how many indexes one file write reserves.
+    """
+
+    def __init__(
+        self, uri: str, size: int, *, path: Path | None = None, reserve: int = 256
+    ) -> None:
+        self.uri = uri
+        self.size = size
+        self.path = path
+        self._reserve = max(1, reserve)
+        self._lock = threading.Lock()
+        self._used = bytearray((size + 7) // 8)
+        if path is not None and path.exists():
+            self._load(path)
+        self._free = [i for i in range(size) if not self._used[i >> 3] >> (i & 7) & 1]
+        self._pool: list[int] = []
+
+    def _load(self, path: Path) -> None:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if document.get("format") != _ALLOC_FORMAT or document.get("size") != self.size:
+            raise StatusReferenceError(
+                self.uri, f"allocation file {path} does not fit", "Zuteilungsdatei passt nicht"
+            )
+        used = zlib.decompress(b64url_decode(document["used"]))
+        if len(used) != len(self._used):
+            raise StatusReferenceError(self.uri, "allocation file damaged", "Datei beschädigt")
+        self._used[:] = used
+
+    def _save(self) -> None:
+        assert self.path is not None
+        document = {
+            "format": _ALLOC_FORMAT,
+            "uri": self.uri,
+            "size": self.size,
+            "used": b64url_encode(zlib.compress(bytes(self._used), 9)),
+        }
+        atomic_write_text(self.path, json.dumps(document) + "\n", mode=0o600)
+
+    def _draw(self) -> int:
+        free = self._free
+        pick = secrets.randbelow(len(free))
+        free[pick], free[-1] = free[-1], free[pick]
+        index = free.pop()
+        self._used[index >> 3] |= 1 << (index & 7)
+        return index
+
+    def allocate(self) -> int:
+        """A random index never handed out before."""
+        with self._lock:
+            if not self._pool:
+                if not self._free:
+                    raise StatusListFullError(self.uri)
+                count = min(self._reserve, len(self._free)) if self.path is not None else 1
+                self._pool = [self._draw() for _ in range(count)]
+                if self.path is not None:
+                    self._save()
+            return self._pool.pop()
+
+    @property
+    def remaining(self) -> int:
+        """Indexes not yet handed out (reserved ones count as handed out once saved)."""
+        return len(self._free) + len(self._pool)
+
+
+# --- exports -------------------------------------------------------------------------------
+
+
+def token_status_list_jwt(
+    packed: bytes,
+    *,
+    uri: str,
+    issuer: Did,
+    key: SigningKey,
+    kid: str,
+    issued_at: int,
+    ttl: int = 300,
+    valid_for: int = 86_400,
+) -> str:
+    """The IETF Token Status List JWT (``typ: statuslist+jwt``) of a packed list.
+
+    ``lst`` is base64url(ZLIB-compressed bytes), ``bits`` is 2, ``sub`` the list URI,
+    ``ttl`` how long a relying party may cache it; signed with the issuer's key.
+    """
+    payload = {
+        "iss": issuer,
+        "sub": uri,
+        "iat": issued_at,
+        "exp": issued_at + valid_for,
+        "ttl": ttl,
+        "status_list": {"bits": 2, "lst": b64url_encode(zlib.compress(packed, 9))},
+    }
+    return sign_compact_jws({"typ": "statuslist+jwt", "kid": kid}, payload, key)
+
+
+@dataclass(frozen=True)
+class TokenStatusList:
+    """A verified Token Status List: its URI and the packed entries."""
+
+    uri: str
+    bits: int
+    packed: bytes
+    issued_at: int
+    expires_at: int | None
+
+    def status(self, index: int) -> CredentialStatus:
+        """The entry at ``index``."""
+        return entry_of(self.packed, index)
+
+
+def read_token_status_list(token: str, key: PublicKey) -> TokenStatusList:
+    """Verify and decode a Token Status List JWT (2-bit lists only)."""
+    jws = parse_compact_jws(token)
+    if jws.header.get("typ") != "statuslist+jwt" or not jws.verify_with(key):
+        raise StatusUnavailableError(str(jws.payload.get("sub")), "bad status list token")
+    status_list = jws.payload["status_list"]
+    if status_list.get("bits") != 2:
+        raise StatusUnavailableError(str(jws.payload.get("sub")), "only 2-bit lists are read")
+    return TokenStatusList(
+        uri=str(jws.payload["sub"]),
+        bits=2,
+        packed=zlib.decompress(b64url_decode(status_list["lst"])),
+        issued_at=int(jws.payload["iat"]),
+        expires_at=jws.payload.get("exp"),
+    )
+
+
+def _w3c_table() -> bytes:
+    table = bytearray(256)
+    for byte in range(256):
+        entries = [(byte >> (2 * k)) & 3 for k in range(4)]
+        table[byte] = entries[0] << 6 | entries[1] << 4 | entries[2] << 2 | entries[3]
+    return bytes(table)
+
+
+_IETF_TO_W3C: Final = _w3c_table()
+_W3C_TO_IETF: Final = bytes(_IETF_TO_W3C.index(b) for b in range(256))
+
+
+def bitstring_status_list_credential(
+    packed: bytes,
+    *,
+    uri: str,
+    issuer: Did,
+    valid_from: int,
+    valid_until: int,
+    ttl_ms: int = 300_000,
+) -> dict[str, Any]:
+    """The W3C Bitstring Status List credential (VC Data Model 2.0) of the same list.
+
+    The bitstring puts entry 0 in the leftmost bits (W3C order, 2 bits per entry with
+    ``statusSize: 2`` in the entries), GZIP-compressed and multibase base64url ('u').
+    It is returned unsigned: the JSON-LD path secures it with ACA-Py's Data Integrity
+    proof; ``sign_bitstring_status_list`` secures it as a VC-JOSE-COSE JWT.
+    """
+    bitstring = packed.translate(_IETF_TO_W3C)
+    w3c = StatusListUri.parse(uri).w3c
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": w3c,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer,
+        "validFrom": _iso(valid_from),
+        "validUntil": _iso(valid_until),
+        "credentialSubject": {
+            "id": f"{w3c}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": "message",
+            "ttl": ttl_ms,
+            "encodedList": "u" + b64url_encode(gzip.compress(bitstring, 9, mtime=0)),
+        },
+    }
+
+
+def sign_bitstring_status_list(document: Mapping[str, Any], key: SigningKey, kid: str) -> str:
+    """The list credential secured as a JWT (VC-JOSE-COSE, ``typ: vc+jwt``)."""
+    return sign_compact_jws({"typ": "vc+jwt", "cty": "vc", "kid": kid}, document, key)
+
+
+def read_bitstring_status_list(document: Mapping[str, Any]) -> bytes:
+    """The packed entries (IETF layout) of a Bitstring Status List credential."""
+    encoded = str(document["credentialSubject"]["encodedList"])
+    if not encoded.startswith("u"):
+        raise ValueError("encodedList must be multibase base64url ('u')")
+    bitstring = gzip.decompress(
+        base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4))
+    )
+    return bitstring.translate(_W3C_TO_IETF)
+
+
+def _iso(unix: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix))
