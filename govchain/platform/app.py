@@ -17,6 +17,10 @@ from govchain.platform.anchoring._wiring import connect_chain
 from govchain.platform.anchoring.errors import AnchoringError
 from govchain.platform.anchoring.service import AnchoringService
 from govchain.platform.anchoring.worker import AnchoringWorker
+from govchain.platform.archive import routes as archive_routes
+from govchain.platform.archive._wiring import open_archive
+from govchain.platform.archive.errors import ArchiveError
+from govchain.platform.archive.worker import ArchiveWorker
 from govchain.platform.ask import routes as ask_routes
 from govchain.platform.ask.errors import AskError
 from govchain.platform.ask.service import AskService
@@ -60,12 +64,24 @@ def create_app(settings: PlatformSettings, *, run_worker: bool = True) -> FastAP
                 batch_size=settings.anchoring_batch_size,
             )
             worker.start()
+        archive = open_archive(settings, service)
+        archive_worker = None
+        if run_worker:
+            archive_worker = ArchiveWorker(
+                archive, interval=settings.archive_worker_interval_seconds
+            )
+            archive_worker.start()
         app.state.anchoring = service
         app.state.anchoring_worker = worker
+        app.state.archive = archive
+        app.state.archive_worker = archive_worker
         app.state.ask = ask
         try:
             yield
         finally:
+            if archive_worker is not None:
+                archive_worker.stop()
+            archive.close()
             if worker is not None:
                 worker.stop()
             service.close()
@@ -73,10 +89,16 @@ def create_app(settings: PlatformSettings, *, run_worker: bool = True) -> FastAP
 
     app = FastAPI(title="govchain platform", version="0.1.0", lifespan=lifespan)
     app.include_router(anchoring_routes.router)
+    app.include_router(archive_routes.router)
+    app.include_router(archive_routes.pages)
     app.include_router(ask_routes.router)
 
     @app.exception_handler(AnchoringError)
     async def _anchoring_error(request: Request, err: AnchoringError) -> JSONResponse:
+        return _problem(err.status, err.code, type(err).__name__, err.message, err.message_de)
+
+    @app.exception_handler(ArchiveError)
+    async def _archive_error(request: Request, err: ArchiveError) -> JSONResponse:
         return _problem(err.status, err.code, type(err).__name__, err.message, err.message_de)
 
     @app.exception_handler(AskError)

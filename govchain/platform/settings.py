@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 
 from govchain.platform.anchoring.service import CrashPoint
+from govchain.platform.archive.evidence import HashAlgorithm
 from govchain.settings import GovchainSettings
 
 __all__ = ["PlatformSettings"]
@@ -41,3 +42,19 @@ class PlatformSettings(GovchainSettings):
     def ask_url(self) -> str:
         """The ASK catalogue's database: ``<data_dir>/ask/ask.sqlite3`` unless configured."""
         return self.ask_database_url or f"sqlite:///{self.data_dir / 'ask' / 'ask.sqlite3'}"
+
+    archive_city: str = Field(
+        default="aachen",
+        pattern=r"^[a-z0-9][a-z0-9-]{0,63}$",
+        description="The city's slug; the archive anchors in namespace archive.<city>.",
+    )
+    archive_evidence_algorithm: HashAlgorithm = HashAlgorithm.SHA256
+    archive_fixity_interval_days: float = Field(default=90.0, gt=0)
+    archive_time_stamp_renewal_days: float = Field(default=5 * 365.0, gt=0)
+    archive_worker_interval_seconds: float = Field(default=60.0, gt=0)
+    archive_max_sip_bytes: int = Field(default=2 * 1024**3, ge=1)
+
+    @property
+    def archive_dir(self) -> str:
+        """Where the archive's AIPs and database live."""
+        return str(self.data_dir / "archive")

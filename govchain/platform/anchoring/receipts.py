@@ -143,6 +143,20 @@ def verify_receipt(
     gateway) the anchor on chain. Stops at the first failed step."""
     r = receipt
     v = ReceiptVerification()
+    consistent = r.receipt_id == f"{r.namespace}:{r.leaf_index}" and (
+        r.anchor.block_time_utc == block_time_utc(r.anchor.block_time)
+    )
+    if not v.add(
+        "fields",
+        consistent,
+        "The receipt id and the block time agree with the namespace, index and timestamp."
+        if consistent
+        else "The receipt id or the written block time contradicts the receipt's own fields.",
+        "Quittungs-ID und Blockzeit passen zu Namensraum, Index und Zeitstempel."
+        if consistent
+        else "Quittungs-ID oder ausgeschriebene Blockzeit widersprechen den Feldern der Quittung.",
+    ):
+        return v
     doc_hash = bytes.fromhex(r.document_hash)
     leaf_ok = leaf_hash(doc_hash).hex() == r.leaf_hash
     if document is not None:

@@ -216,7 +216,7 @@ def test_audit_commands_show_consistency_and_name_the_failed_step(
     (tmp_path / "ok.json").write_text(out)
     code, out, _ = setup.cli("audit", "verify", str(tmp_path / "ok.json"), "--offline")
     assert code == 0 and "Offline checks passed" in out
-    receipt["anchor"]["block_time"] += 1
+    receipt["anchor"]["anchor_index"] += 1
     (tmp_path / "bad.json").write_text(json.dumps(receipt))
     code, out, err = setup.cli(
         "audit", "verify", str(tmp_path / "bad.json"), "--rpc", setup.node.url

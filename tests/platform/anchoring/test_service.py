@@ -70,6 +70,7 @@ def test_hashes_are_anchored_in_one_transaction_and_receipts_verify(
         result = verify_receipt(receipt, document=doc(n), gateway=world.gateway)
         assert result.ok, result.failed
         assert [s.name for s in result.steps] == [
+            "fields",
             "document",
             "leaf",
             "inclusion",
@@ -141,19 +142,21 @@ def test_bad_input_is_refused_and_nothing_is_written(service: AnchoringService) 
 
 
 TAMPERED = [
+    ("receipt_id", f"{NS}:4", "fields"),
+    ("anchor.block_time_utc", "2001-01-01T00:00:00Z", "fields"),
     ("document_hash", "00" * 32, "leaf"),
     ("leaf_hash", "11" * 32, "leaf"),
-    ("leaf_index", 4, "inclusion"),
+    ("leaf_index", 4, "fields"),
     ("tree_size", 9, "inclusion"),
     ("audit_path", ["22" * 32, "33" * 32, "44" * 32], "inclusion"),
     ("root", "55" * 32, "inclusion"),
-    ("namespace", "archive.soest", "namespace"),
+    ("namespace", "archive.soest", "fields"),
     ("anchor.chain_id", 4242, "chain-id"),
     ("anchor.contract", "0x" + "66" * 20, "contract"),
     ("anchor.namespace_id", "0x" + "77" * 32, "namespace"),
     ("anchor.anchor_index", 7, "anchor"),
     ("anchor.block_number", 1, "anchor"),
-    ("anchor.block_time", 1, "anchor"),
+    ("anchor.block_time", 1, "fields"),
     ("anchor.transaction_hash", "0x" + "88" * 32, "transaction"),
 ]
 
