@@ -46,7 +46,12 @@ audit_app = typer.Typer(
 platform_app = typer.Typer(
     help="The platform app (anchoring API) on 127.0.0.1:8104.", no_args_is_help=True
 )
+archive_app = typer.Typer(
+    help="Das Digitale Stadtarchiv: hand over records, run its schedule, verify evidence.",
+    no_args_is_help=True,
+)
 app.add_typer(anchoring_app, name="anchoring")
+app.add_typer(archive_app, name="archive")
 app.add_typer(platform_app, name="platform")
 app.add_typer(audit_app, name="audit")
 
@@ -743,6 +748,85 @@ def platform_serve(
         port=settings.platform_port,
         log_level="warning",
     )
+
+
+# --- archive ---------------------------------------------------------------------------
+
+
+@archive_app.command("handover")
+@_fails_clearly
+def archive_handover(
+    bag: Annotated[Path, typer.Argument(help="A BagIt bag: its folder or a ZIP of it.")],
+) -> None:
+    """Hand a bag over to the archive (Aussonderung); it is validated, then stored as an AIP."""
+    from govchain.platform.anchoring._wiring import open_service
+    from govchain.platform.archive._wiring import open_archive
+
+    settings = _platform_settings()
+    anchoring = open_service(settings, None)
+    archive = open_archive(settings, anchoring)
+    try:
+        if bag.is_dir():
+            aip = archive.ingest_bag(bag)
+        else:
+            with bag.open("rb") as stream:
+                aip = archive.ingest_zip(stream)
+    finally:
+        archive.close()
+        anchoring.close()
+    console.print(
+        f"[green]✔[/] Übernommen als AIP {aip.aip_id} ({aip.office}, Aktenzeichen "
+        f"{aip.file_plan_number}, Schutzfrist bis {aip.protection_end:%d.%m.%Y}); "
+        "Verankerung und Beweissicherung folgen mit `govchain archive run`.",
+        highlight=False,
+    )
+
+
+@archive_app.command("run")
+@_fails_clearly
+def archive_run() -> None:
+    """One round of the archive's schedule: anchor, evidence, releases, fixity checks."""
+    from govchain.platform.anchoring._wiring import connect_chain, open_service
+    from govchain.platform.archive._wiring import open_archive
+
+    settings = _platform_settings()
+    anchoring = open_service(settings, connect_chain(settings))
+    archive = open_archive(settings, anchoring)
+    try:
+        archive.run_due()
+        anchoring.anchor_all()
+        archive.run_due()
+        summaries = archive.aips()
+    finally:
+        archive.close()
+        anchoring.close()
+    for aip in summaries:
+        console.print(f"{aip.aip_id}: {aip.state.value}", highlight=False)
+
+
+@archive_app.command("verify")
+@_fails_clearly
+def archive_verify(
+    aip_id: Annotated[str, typer.Argument(help="The AIP to check.")],
+) -> None:
+    """Verify an AIP's evidence record step by step, on chain."""
+    from govchain.platform.anchoring._wiring import connect_chain, open_service
+    from govchain.platform.archive._wiring import open_archive
+
+    settings = _platform_settings()
+    anchoring = open_service(settings, connect_chain(settings))
+    archive = open_archive(settings, anchoring)
+    try:
+        result = archive.verify_evidence(aip_id)
+    finally:
+        archive.close()
+        anchoring.close()
+    for step in result.steps:
+        mark = {True: "[green]✔[/]", False: "[red]✗[/]", None: "[yellow]?[/]"}[step.ok]
+        console.print(f"{mark} {step.name}: {step.message_de}", highlight=False, soft_wrap=True)
+    if not result.ok:
+        raise typer.Exit(1)
+    console.print("[bold green]Beweisdatensatz bestätigt. / Evidence record confirmed.[/]")
 
 
 # --- audit -----------------------------------------------------------------------------

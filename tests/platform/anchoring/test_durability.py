@@ -1,5 +1,6 @@
 """Nothing accepted is lost, nothing is anchored twice: the anchoring process is killed
-with SIGKILL at each critical moment and restarted; the chain going away only queues."""
+with SIGKILL at each critical moment and restarted; the chain going away only queues.
+Also the auditor's and archivist's commands, end to end on one deployed chain."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from govchain.chain.ganache import GanacheProcess
 from govchain.cli import app
 from govchain.platform.anchoring._store import AnchorStore
 from tests.conftest import free_port
+from tests.platform.archive.conftest import make_bag
 
 pytestmark = pytest.mark.ganache
 
@@ -225,3 +227,17 @@ def test_audit_commands_show_consistency_and_name_the_failed_step(
     (tmp_path / "junk.json").write_text("{not a receipt")
     code, _, err = setup.cli("audit", "verify", str(tmp_path / "junk.json"))
     assert code == 1 and "not a readable govchain anchor receipt" in err
+
+
+def test_archive_commands_hand_over_anchor_and_verify(setup: Setup, tmp_path: Path) -> None:
+    bag = make_bag(tmp_path / "sip")
+    code, out, err = setup.cli("archive", "handover", str(bag))
+    assert code == 0, err
+    aip_id = out.split("AIP ")[1].split()[0]
+    code, out, err = setup.cli("archive", "run")
+    assert code == 0, err
+    code, out, err = setup.cli("archive", "verify", aip_id)
+    assert code == 0, out + err
+    assert "Evidence record confirmed" in out
+    code, _, err = setup.cli("archive", "handover", str(tmp_path / "nothing-here"))
+    assert code == 1 and ("Fehler" in err)

@@ -8,7 +8,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import bagit  # type: ignore[import-untyped]
+import bagit
 import pytest
 
 from govchain.platform.anchoring.service import AnchoringService
