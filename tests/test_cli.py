@@ -304,6 +304,10 @@ def test_every_command_has_help() -> None:
         ["audit", "consistency"],
         ["platform"],
         ["platform", "serve"],
+        ["archive"],
+        ["archive", "handover"],
+        ["archive", "run"],
+        ["archive", "verify"],
     ):
         code, out, _ = invoke(*command, "--help")
         assert code == 0 and "Usage" in out, command
