@@ -15,6 +15,7 @@ from govchain.credentials.errors import (
     KeyStoreError,
     StatusUnavailableError,
     TrustUnavailableError,
+    VerifierConfigError,
 )
 from govchain.credentials.formats import (
     CredentialFormat,
@@ -109,6 +110,7 @@ __all__ = [
     "VerificationRequest",
     "VerificationResult",
     "Verifier",
+    "VerifierConfigError",
     "bitstring_status_list_credential",
     "create_did",
     "create_key_store",

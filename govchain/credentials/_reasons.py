@@ -7,7 +7,7 @@ same words. Messages are templates; ``messages(code, **details)`` fills them in.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 __all__ = ["CheckName", "ReasonCode", "check_of", "messages"]
 
@@ -59,6 +59,7 @@ class ReasonCode(StrEnum):
     KB_NONCE_REPLAYED = "kb_nonce_replayed"
     KB_AUD_MISMATCH = "kb_aud_mismatch"
     KB_IAT_INVALID = "kb_iat_invalid"
+    HOLDER_BINDING_NOT_REQUESTED = "holder_binding_not_requested"
     # time validity
     WITHIN_VALIDITY = "within_validity"
     EXPIRED = "expired"
@@ -71,6 +72,10 @@ class ReasonCode(StrEnum):
     STATUS_MISSING = "status_missing"
     STATUS_REFERENCE_INVALID = "status_reference_invalid"
     STATUS_UNAVAILABLE = "status_unavailable"
+    STATUS_VALUE_UNKNOWN = "status_value_unknown"
+    STATUS_LIST_FOREIGN = "status_list_foreign"
+    STATUS_LIST_AFTER_ISSUANCE = "status_list_after_issuance"
+    STATUS_OWNER_UNAVAILABLE = "status_owner_unavailable"
     # trust
     ISSUER_TRUSTED = "issuer_trusted"
     ISSUER_UNKNOWN = "issuer_unknown"
@@ -263,6 +268,13 @@ _TABLE: dict[ReasonCode, _Entry] = {
         "Der Besitznachweis ist zu alt oder aus der Zukunft.",
         "The key-binding JWT is too old or from the future.",
     ),
+    R.HOLDER_BINDING_NOT_REQUESTED: _Entry(
+        _H,
+        "Dieser Nachweistyp verlangt einen Besitznachweis, die Prüfung wurde aber ohne Nonce "
+        "und Empfänger angefragt; der Nachweis kann so nicht geprüft werden.",
+        "This credential type requires holder binding, but the verification was requested "
+        "without a nonce and audience; the credential cannot be verified this way.",
+    ),
     R.WITHIN_VALIDITY: _Entry(
         _T, "Der Nachweis ist zeitlich gültig.", "The credential is within its validity period."
     ),
@@ -304,6 +316,30 @@ _TABLE: dict[ReasonCode, _Entry] = {
         _ST,
         "Die Statusliste ist nicht erreichbar; der Nachweis kann nicht geprüft werden.",
         "The status list cannot be reached; the credential cannot be verified.",
+    ),
+    R.STATUS_VALUE_UNKNOWN: _Entry(
+        _ST,
+        "Die Statusliste meldet einen unbekannten Wert; der Nachweis gilt nicht als gültig.",
+        "The status list reports an unknown value; the credential is not taken as valid.",
+    ),
+    R.STATUS_LIST_FOREIGN: _Entry(
+        _ST,
+        "Die Statusliste gehört nicht nachweislich der ausstellenden Behörde; ihr Eintrag "
+        "sagt nichts über diesen Nachweis.",
+        "The status list is not shown to belong to the issuing office; its entry says "
+        "nothing about this credential.",
+    ),
+    R.STATUS_LIST_AFTER_ISSUANCE: _Entry(
+        _ST,
+        "Die Statusliste wurde erst nach der angeblichen Ausstellung angelegt.",
+        "The status list was created only after the claimed issuance.",
+    ),
+    R.STATUS_OWNER_UNAVAILABLE: _Entry(
+        _ST,
+        "Ob die Statusliste der ausstellenden Behörde gehört, lässt sich gerade nicht prüfen; "
+        "der Nachweis kann nicht geprüft werden.",
+        "Whether the status list belongs to the issuing office cannot be checked right now; "
+        "the credential cannot be verified.",
     ),
     R.ISSUER_TRUSTED: _Entry(
         _TR,
@@ -449,10 +485,23 @@ def check_of(reason: ReasonCode) -> CheckName:
     return check
 
 
+_MAX_DETAIL: Final = 120
+
+
+def _shortened(value: object) -> object:
+    """Details often quote the presentation, which an attacker writes: keep them short."""
+    if isinstance(value, int):
+        return value if -(10**30) < value < 10**30 else "(a huge number)"
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= _MAX_DETAIL:
+        return value
+    return text[: _MAX_DETAIL - 1] + "…"
+
+
 def messages(reason: ReasonCode, **details: object) -> tuple[str, str]:
     """The German and the English message for a reason, with its details filled in."""
     entry = _TABLE[reason]
     if not details and "{" not in entry.en:
         return entry.de, entry.en
-    values = _Blank(details)
+    values = _Blank({k: _shortened(v) for k, v in details.items()})
     return entry.de.format_map(values), entry.en.format_map(values)

@@ -14,20 +14,26 @@ themselves by name; ``create_did`` and ``resolve_did`` dispatch on it.
 from __future__ import annotations
 
 import functools
-import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from govchain.chain.types import Did
-from govchain.credentials._encoding import b64url_decode, b64url_encode, json_compact
+from govchain.credentials._encoding import (
+    b64url_decode,
+    b64url_encode,
+    json_compact,
+    json_loads_strict,
+)
 from govchain.credentials.errors import DidError
 from govchain.credentials.keys import KeyKind, PublicKey
 
 __all__ = [
+    "MAX_DID_JWK_LENGTH",
+    "MAX_DID_KEY_LENGTH",
     "Did",
     "DidDocument",
     "DidJwk",
@@ -91,6 +97,11 @@ class DidDocument:
 
 
 _METHODS: dict[str, DidMethod] = {}
+MAX_DID_JWK_LENGTH: Final = 2_000
+"""A did:jwk of a P-256 key is about 140 characters; nothing longer is decoded."""
+MAX_DID_KEY_LENGTH: Final = 200
+"""A did:key of a P-256 key is 57 characters; nothing longer is decoded (base58 decoding
+takes time quadratic in the length)."""
 
 
 class DidMethod(ABC):
@@ -126,13 +137,18 @@ class DidJwk(DidMethod):
         return Did("did:jwk:" + b64url_encode(json_compact(key.jwk).encode()))
 
     def resolve(self, did: Did) -> DidDocument:
-        """Decode the JWK; private members are refused."""
+        """Decode the JWK; private or extra members and any encoding but the canonical
+        one (``create``'s) are refused, so one key has exactly one did:jwk."""
         try:
-            members = json.loads(b64url_decode(did.removeprefix("did:jwk:")))
+            if len(did) > MAX_DID_JWK_LENGTH:
+                raise ValueError("too long")
+            members = json_loads_strict(b64url_decode(did.removeprefix("did:jwk:")))
             if not isinstance(members, dict) or "d" in members:
                 raise ValueError("not a public JWK")
             key = PublicKey.from_jwk(members)
-        except ValueError as err:
+            if self.create(key) != did:
+                raise ValueError("not the canonical encoding of the JWK")
+        except (ValueError, RecursionError) as err:
             raise DidError(
                 did, f"not a valid did:jwk ({err})", f"keine gültige did:jwk ({err})"
             ) from err
@@ -191,6 +207,8 @@ class DidKey(DidMethod):
         """Decode the multicodec key; other codecs are refused."""
         value = did.removeprefix("did:key:")
         try:
+            if len(did) > MAX_DID_KEY_LENGTH:
+                raise ValueError("too long")
             if not value.startswith("z"):
                 raise ValueError("only base58btc multibase ('z') is supported")
             raw = base58btc_decode(value[1:])
@@ -211,6 +229,8 @@ class DidKey(DidMethod):
                 )
             else:
                 raise ValueError("unsupported multicodec key type")
+            if self.create(key) != did:
+                raise ValueError("not the canonical encoding of the key")
         except ValueError as err:
             raise DidError(
                 did, f"not a valid did:key ({err})", f"keine gültige did:key ({err})"
@@ -233,15 +253,25 @@ def create_did(key: PublicKey, method: str = "jwk") -> Did:
         ) from err
 
 
-@functools.lru_cache(maxsize=4096)
 def resolve_did(did: str) -> DidDocument:
-    """Resolve a DID of a registered method (cached: these DIDs never change)."""
+    """Resolve a DID of a registered method.
+
+    Documents are cached (these DIDs never change). The cache is bounded in entries and,
+    since over-long and non-canonical DIDs are refused before they reach it, in bytes.
+    """
+    if not isinstance(did, str) or len(did) > MAX_DID_JWK_LENGTH:
+        raise DidError(str(did)[:80], "too long to be a DID", "zu lang für eine DID")
+    return _resolve_cached(did)
+
+
+@functools.lru_cache(maxsize=2048)
+def _resolve_cached(did: str) -> DidDocument:
     parts = did.split(":", 2)
     if len(parts) != 3 or parts[0] != "did" or not parts[2]:
         raise DidError(did, "not a DID", "keine DID")
     method = _METHODS.get(parts[1])
     if method is None:
         raise DidError(
-            did, f"the method {parts[1]!r} is not supported", "nicht unterstützte Methode"
+            did, f"the method {parts[1][:20]!r} is not supported", "nicht unterstützte Methode"
         )
     return method.resolve(Did(did))

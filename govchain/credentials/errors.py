@@ -14,6 +14,9 @@ Tree (below ``govchain.errors.GovchainError``)::
     │   ├── KeyExistsError            a key with this id exists already (keys are never replaced)
     │   └── WrongPassphraseError      the passphrase does not open the key (or the file was altered)
     ├── DidError                      a DID cannot be created or resolved
+    ├── VerifierConfigError           a Verifier or VerificationRequest is set up wrongly
+    │                                 (a programming error, raised at construction; also
+    │                                 a ValueError)
     ├── StatusError                   status lists
     │   ├── StatusUnavailableError    the status list cannot be read right now ("cannot verify")
     │   ├── StatusReferenceError      a status list URI or index that govchain cannot map
@@ -48,6 +51,7 @@ __all__ = [
     "TrustUnavailableError",
     "UnknownCredentialTypeError",
     "UnsupportedFormatError",
+    "VerifierConfigError",
     "WrongPassphraseError",
 ]
 
@@ -166,6 +170,14 @@ class DidError(CredentialsError):
         )
 
 
+class VerifierConfigError(CredentialsError, ValueError):
+    """A verifier or a verification request is set up wrongly.
+
+    Raised when the object is built, never by ``Verifier.verify``: a request that
+    cannot be answered is a bug in the calling code, not a property of a presentation.
+    """
+
+
 class StatusError(CredentialsError):
     """Something about status lists."""
 
@@ -187,9 +199,10 @@ class StatusReferenceError(StatusError):
 
     def __init__(self, uri: str, reason: str, reason_de: str) -> None:
         self.uri = uri
+        shown = uri if len(uri) <= 100 else uri[:97] + "..."
         super().__init__(
-            f"The status reference {uri!r} is not usable: {reason}.",
-            f"Der Statusverweis {uri!r} ist nicht verwendbar: {reason_de}.",
+            f"The status reference {shown!r} is not usable: {reason}.",
+            f"Der Statusverweis {shown!r} ist nicht verwendbar: {reason_de}.",
         )
 
 

@@ -8,12 +8,16 @@ Ed25519 key or vice versa).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from govchain.credentials._encoding import b64url_decode, b64url_encode, json_compact
+from govchain.credentials._encoding import (
+    b64url_decode,
+    b64url_encode,
+    json_compact,
+    json_loads_strict,
+)
 from govchain.credentials._reasons import ReasonCode
 from govchain.credentials.errors import InvalidCredentialError
 from govchain.credentials.keys import PublicKey, SigningKey
@@ -43,10 +47,17 @@ class CompactJws:
 
 
 def _object(segment: str) -> dict[str, Any]:
-    value = json.loads(b64url_decode(segment))
+    value = json_loads_strict(b64url_decode(segment))
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")
     return value
+
+
+def _shown(value: object) -> str:
+    """A header value for a message: attacker-chosen, so kept short."""
+    if not isinstance(value, str):
+        return f"({type(value).__name__})"
+    return value if len(value) <= 40 else value[:39] + "…"
 
 
 def parse_compact_jws(
@@ -74,12 +85,12 @@ def parse_compact_jws(
     except (ValueError, UnicodeDecodeError, RecursionError) as err:
         raise InvalidCredentialError(malformed, detail="undecodable JWS") from err
     alg = header.get("alg")
-    if alg not in ALLOWED_ALGS:
+    if not isinstance(alg, str) or alg not in ALLOWED_ALGS:
         if alg_reason is not None:
-            raise InvalidCredentialError(alg_reason, detail=f"alg {alg!r}")
+            raise InvalidCredentialError(alg_reason, detail=f"alg {_shown(alg)}")
         if alg is None or (isinstance(alg, str) and alg.lower() == "none"):
             raise InvalidCredentialError(ReasonCode.ALG_NONE)
-        raise InvalidCredentialError(ReasonCode.ALG_NOT_ALLOWED, alg=alg)
+        raise InvalidCredentialError(ReasonCode.ALG_NOT_ALLOWED, alg=_shown(alg))
     if "crit" in header:
         # RFC 7515, 4.1.11: unknown critical extensions must be refused; we know none.
         raise InvalidCredentialError(malformed, detail="unsupported crit header")

@@ -16,11 +16,13 @@ import json
 import os
 import re
 import secrets
+import stat
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypeIs
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -33,7 +35,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from jwcrypto import jwk
 
-from govchain._files import atomic_write_text
 from govchain.credentials._encoding import b64url_decode, b64url_encode, json_compact
 from govchain.credentials.errors import (
     KeyExistsError,
@@ -68,6 +69,8 @@ class KeyKind(StrEnum):
 
 _ECDSA_SHA256: Final = ec.ECDSA(hashes.SHA256())
 _P256: Final = ec.SECP256R1()
+_P256_ORDER: Final = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_MAX_JWK_MEMBER: Final = 64  # base64url of a 32-byte coordinate is 43 characters
 
 
 class PublicKey:
@@ -109,13 +112,16 @@ class PublicKey:
 
     @staticmethod
     def from_jwk(public_jwk: Mapping[str, Any]) -> PublicKey:
-        """A (shared, cached) key for a public JWK; raises ValueError for a bad one."""
-        return _cached_public_key(
-            str(public_jwk.get("kty")),
-            str(public_jwk.get("crv")),
-            str(public_jwk.get("x")),
-            str(public_jwk.get("y", "")),
-        )
+        """A (shared, cached) key for a public JWK; raises ValueError for a bad one.
+
+        Only string members of a sane length reach the cache, so a presentation cannot
+        park large values in it.
+        """
+        kty, crv, x = public_jwk.get("kty"), public_jwk.get("crv"), public_jwk.get("x")
+        y = public_jwk.get("y", "") if kty == "EC" else ""
+        if not (_short(kty) and _short(crv) and _short(x) and _short(y)):
+            raise ValueError("JWK members must be short strings")
+        return _cached_public_key(kty, crv, x, y)
 
     def verify(self, signature: bytes, data: bytes) -> bool:
         """Whether ``signature`` (JWS format: raw r||s for ES256) signs ``data``."""
@@ -147,6 +153,10 @@ class PublicKey:
 
     def __repr__(self) -> str:
         return f"PublicKey({self.kind.value}, x={self.jwk['x'][:8]}…)"
+
+
+def _short(member: object) -> TypeIs[str]:
+    return isinstance(member, str) and len(member) <= _MAX_JWK_MEMBER
 
 
 @functools.lru_cache(maxsize=8192)
@@ -195,6 +205,9 @@ class SigningKey:
         """A JWS signature over ``data`` (raw r||s for ES256, as RFC 7518 requires)."""
         if isinstance(self._private, ec.EllipticCurvePrivateKey):
             r, s = decode_dss_signature(self._private.sign(data, _ECDSA_SHA256))
+            # (r, s) and (r, n - s) both verify; always emit the low one, so that every
+            # signature govchain makes has a single encoding.
+            s = min(s, _P256_ORDER - s)
             return r.to_bytes(32, "big") + s.to_bytes(32, "big")
         return self._private.sign(data)
 
@@ -299,6 +312,64 @@ class InMemoryKeyStore(KeyStore):
 
 _FILE_FORMAT: Final = "govchain-key/1"
 MIN_SCRYPT_N: Final = 2**14
+MAX_SCRYPT_N: Final = 2**20
+MAX_SCRYPT_R: Final = 16
+MAX_SCRYPT_P: Final = 4
+_MAX_SCRYPT_MEMORY: Final = 2**30  # scrypt needs 128 * r * N bytes
+_HEADER_MEMBERS: Final = ("format", "key_id", "public_jwk", "kdf")
+
+
+def _integer(value: object) -> TypeIs[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _scrypt_parameters(kdf: object) -> tuple[bytes, int, int, int]:
+    """Salt, N, r and p of a key file, refused unless sane.
+
+    A key file is input like any other: without bounds, a tampered file could ask for
+    gigabytes of memory or hours of work before the passphrase is even tried.
+    """
+    if not isinstance(kdf, Mapping) or kdf.get("name") != "scrypt":
+        raise ValueError("the KDF is not scrypt")
+    n, r, p, salt = (kdf.get(k) for k in ("n", "r", "p", "salt"))
+    if not (_integer(n) and _integer(r) and _integer(p)):
+        raise ValueError("scrypt parameters must be integers")
+    if not (MIN_SCRYPT_N <= n <= MAX_SCRYPT_N and n & (n - 1) == 0):
+        raise ValueError(f"scrypt N must be a power of two in {MIN_SCRYPT_N}..{MAX_SCRYPT_N}")
+    if not (1 <= r <= MAX_SCRYPT_R and 1 <= p <= MAX_SCRYPT_P):
+        raise ValueError(f"scrypt r must be in 1..{MAX_SCRYPT_R}, p in 1..{MAX_SCRYPT_P}")
+    if 128 * r * n > _MAX_SCRYPT_MEMORY:
+        raise ValueError("scrypt N and r together need too much memory")
+    if not isinstance(salt, str):
+        raise ValueError("scrypt salt missing")
+    salt_bytes = b64url_decode(salt)
+    if not 16 <= len(salt_bytes) <= 64:
+        raise ValueError("scrypt salt must be 16 to 64 bytes")
+    return salt_bytes, n, r, p
+
+
+def _write_new_file(path: Path, text: str, mode: int) -> None:
+    """Write ``path`` atomically, failing with FileExistsError if it exists.
+
+    The content goes to a synced temporary file that is then hard-linked to ``path``:
+    ``link`` refuses an existing target atomically, so of two concurrent writers exactly
+    one wins, and no reader ever sees a half-written file.
+    """
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), mode)
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp_name, path)
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 class EncryptedFileKeyStore(KeyStore):
@@ -308,12 +379,16 @@ class EncryptedFileKeyStore(KeyStore):
     passphrase by scrypt (N=2**17, r=8, p=1 by default). The public JWK, the key id
     and the KDF parameters stay readable and are bound to the ciphertext as associated
     data, so a file cannot be re-labelled. Files are written atomically and never
-    overwritten.
+    overwritten, not even by two processes adding the same id at once.
+
+    The store creates its directory with mode 0700. It never changes the mode of a
+    directory that exists already: if that directory is open to group or others, adding
+    a key is refused (fix the mode, ``chmod 700``, and try again).
 
     Args:
         directory: where the key files are.
         passphrase: the secret all keys of this store are encrypted under.
-        scrypt_n: scrypt's cost parameter for new keys (at least 2**14).
+        scrypt_n: scrypt's cost parameter for new keys (a power of two in 2**14..2**20).
     """
 
     kind = "encrypted-file"
@@ -324,10 +399,10 @@ class EncryptedFileKeyStore(KeyStore):
                 "The key store needs a non-empty passphrase.",
                 "Der Schlüsselspeicher braucht eine nicht leere Passphrase.",
             )
-        if scrypt_n < MIN_SCRYPT_N or scrypt_n & (scrypt_n - 1):
+        if not MIN_SCRYPT_N <= scrypt_n <= MAX_SCRYPT_N or scrypt_n & (scrypt_n - 1):
             raise KeyStoreError(
-                f"scrypt N must be a power of two of at least {MIN_SCRYPT_N}.",
-                f"scrypt-N muss eine Zweierpotenz von mindestens {MIN_SCRYPT_N} sein.",
+                f"scrypt N must be a power of two from {MIN_SCRYPT_N} to {MAX_SCRYPT_N}.",
+                f"scrypt-N muss eine Zweierpotenz von {MIN_SCRYPT_N} bis {MAX_SCRYPT_N} sein.",
             )
         self.directory = Path(directory)
         self._passphrase = passphrase.encode("utf-8")
@@ -338,16 +413,37 @@ class EncryptedFileKeyStore(KeyStore):
 
     @staticmethod
     def _kek(passphrase: bytes, kdf: Mapping[str, Any]) -> bytes:
-        n = int(kdf["n"])
-        if kdf.get("name") != "scrypt" or n < MIN_SCRYPT_N or n > 2**22:
-            raise ValueError("unsupported KDF parameters")
-        return Scrypt(
-            salt=b64url_decode(str(kdf["salt"])), length=32, n=n, r=int(kdf["r"]), p=int(kdf["p"])
-        ).derive(passphrase)
+        salt, n, r, p = _scrypt_parameters(kdf)
+        return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase)
 
     @staticmethod
     def _aad(header: Mapping[str, Any]) -> bytes:
         return json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+
+    def _private_directory(self) -> None:
+        """Create the directory 0700, or check that an existing one is not open to others."""
+        try:
+            self.directory.mkdir(mode=0o700, parents=True)
+        except FileExistsError:
+            pass
+        else:
+            os.chmod(self.directory, 0o700)  # mkdir's mode is subject to the umask
+            return
+        try:
+            mode = stat.S_IMODE(self.directory.stat().st_mode)
+        except OSError as err:
+            raise KeyStoreError(
+                f"The key directory {self.directory} cannot be read ({type(err).__name__}).",
+                f"Das Schlüsselverzeichnis {self.directory} ist nicht lesbar "
+                f"({type(err).__name__}).",
+            ) from err
+        if not self.directory.is_dir() or mode & 0o077:
+            raise KeyStoreError(
+                f"The key directory {self.directory} is accessible to others (mode "
+                f"{mode:04o}); restrict it with 'chmod 700' first.",
+                f"Das Schlüsselverzeichnis {self.directory} ist für andere zugänglich "
+                f"(Modus {mode:04o}); bitte zuerst mit 'chmod 700' einschränken.",
+            )
 
     def add(self, key_id: str, key: SigningKey) -> None:
         """Encrypt and write the key; refuses an existing id (keys are never replaced)."""
@@ -379,9 +475,23 @@ class EncryptedFileKeyStore(KeyStore):
                 "ciphertext": b64url_encode(ciphertext),
             },
         }
-        self.directory.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.directory, 0o700)
-        atomic_write_text(path, json.dumps(document, indent=2) + "\n", mode=0o600)
+        self._private_directory()
+        try:
+            _write_new_file(path, json.dumps(document, indent=2) + "\n", 0o600)
+        except FileExistsError as err:
+            raise KeyExistsError(key_id) from err  # another writer was faster
+        except OSError as err:
+            raise KeyStoreError(
+                f"The key file {path} cannot be written ({type(err).__name__}).",
+                f"Die Schlüsseldatei {path} lässt sich nicht schreiben ({type(err).__name__}).",
+            ) from err
+
+    def _damaged(self, key_id: str, what: str) -> KeyStoreError:
+        path = self._path(key_id)
+        return KeyStoreError(
+            f"The key file {path} is damaged or was altered ({what}).",
+            f"Die Schlüsseldatei {path} ist beschädigt oder wurde verändert ({what}).",
+        )
 
     def _read(self, key_id: str) -> dict[str, Any]:
         path = self._path(key_id)
@@ -389,7 +499,7 @@ class EncryptedFileKeyStore(KeyStore):
             document = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as err:
             raise KeyNotFoundError(key_id) from err
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, RecursionError) as err:
             raise KeyStoreError(
                 f"The key file {path} cannot be read ({type(err).__name__}).",
                 f"Die Schlüsseldatei {path} ist nicht lesbar ({type(err).__name__}).",
@@ -399,15 +509,22 @@ class EncryptedFileKeyStore(KeyStore):
                 f"The key file {path} has an unknown format.",
                 f"Die Schlüsseldatei {path} hat ein unbekanntes Format.",
             )
+        missing = [k for k in (*_HEADER_MEMBERS, "cipher") if k not in document]
+        if missing:
+            raise self._damaged(key_id, f"missing {', '.join(missing)}")
         return document
 
     def load(self, key_id: str) -> SigningKey:
         """Decrypt the key; a wrong passphrase or an altered file is refused."""
         document = self._read(key_id)
-        header = {k: document[k] for k in ("format", "key_id", "public_jwk", "kdf")}
+        header = {k: document[k] for k in _HEADER_MEMBERS}
+        try:
+            kek = self._kek(self._passphrase, header["kdf"])
+        except ValueError as err:
+            raise self._damaged(key_id, f"KDF parameters: {err}") from err
         try:
             cipher = document["cipher"]
-            plaintext = AESGCM(self._kek(self._passphrase, header["kdf"])).decrypt(
+            plaintext = AESGCM(kek).decrypt(
                 b64url_decode(cipher["nonce"]),
                 b64url_decode(cipher["ciphertext"]),
                 self._aad(header),
@@ -421,7 +538,13 @@ class EncryptedFileKeyStore(KeyStore):
 
     def public_key(self, key_id: str) -> PublicKey:
         """The public key from the file's readable header (no passphrase needed)."""
-        return PublicKey(self._read(key_id)["public_jwk"])
+        public_jwk = self._read(key_id)["public_jwk"]
+        try:
+            if not isinstance(public_jwk, Mapping):
+                raise ValueError("not a JWK object")
+            return PublicKey(public_jwk)
+        except ValueError as err:
+            raise self._damaged(key_id, f"public_jwk: {err}") from err
 
     def key_ids(self) -> list[str]:
         """The ids of the key files in the directory."""

@@ -29,9 +29,15 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeIs
 
-from govchain.credentials._encoding import b64url_decode, b64url_encode, sha256_b64url
+from govchain.credentials._encoding import (
+    MAX_JSON_DEPTH,
+    b64url_decode,
+    b64url_encode,
+    json_loads_strict,
+    sha256_b64url,
+)
 from govchain.credentials._reasons import ReasonCode
 from govchain.credentials.errors import InvalidCredentialError
 from govchain.credentials.jose import CompactJws, parse_compact_jws, sign_compact_jws
@@ -52,6 +58,7 @@ __all__ = [
     "decoy_digest",
     "disclosure_paths",
     "holder_key_of",
+    "is_unix_time",
     "issue_sd_jwt",
     "new_salt",
     "present",
@@ -64,6 +71,18 @@ __all__ = [
 SD_ALG: Final = "sha-256"
 KB_JWT_TYP: Final = "kb+jwt"
 _DIGEST_LENGTH: Final = 43  # base64url of 32 bytes
+_RESERVED_NAMES: Final = frozenset({"_sd", "...", "_sd_alg"})
+"""Claim names no Disclosure may carry, at any level (RFC 9901, 4.2.1 and 7.1)."""
+MAX_UNFOLDED_DEPTH: Final = MAX_JSON_DEPTH
+"""How deeply claims may nest once every Disclosure is put back in place."""
+MAX_TIME: Final = 2**40
+"""Unix times beyond this (about the year 36812) are not times but attacks."""
+
+
+def is_unix_time(value: object) -> TypeIs[int]:
+    """Whether ``value`` is a usable unix time: an integer (not a bool) in 0..2**40."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TIME
+
 
 ClaimPath = tuple[str | int | None, ...]
 
@@ -99,7 +118,7 @@ class Disclosure:
     def parse(cls, encoded: str) -> Disclosure:
         """Decode a Disclosure; anything but a well-formed array is refused."""
         try:
-            content = json.loads(b64url_decode(encoded))
+            content = json_loads_strict(b64url_decode(encoded))
         except (ValueError, UnicodeDecodeError, RecursionError) as err:
             raise InvalidCredentialError(
                 ReasonCode.DISCLOSURE_MALFORMED, detail="not base64url JSON"
@@ -270,18 +289,31 @@ class _Unfolder:
         self.seen.add(digest)
         return self.by_digest.get(digest)
 
-    def any(self, value: Any) -> Any:
+    def any(self, value: Any, depth: int) -> Any:
         if isinstance(value, dict):
-            return self.object(value)
+            return self.object(value, depth)
         if isinstance(value, list):
-            return self.array(value)
+            return self.array(value, depth)
         if isinstance(value, str) and len(value) == _DIGEST_LENGTH:
             self.loose.add(value)
         return value
 
-    def object(self, value: dict[str, Any], top: bool = False) -> dict[str, Any]:
+    @staticmethod
+    def _enter(depth: int) -> int:
+        # Each Disclosure is shallow, but Disclosures can nest inside one another; the
+        # limit holds for the claims as put together, so no recursion runs away.
+        if depth >= MAX_UNFOLDED_DEPTH:
+            raise InvalidCredentialError(
+                ReasonCode.DISCLOSURE_MALFORMED, detail="claims nested too deeply"
+            )
+        return depth + 1
+
+    def object(self, value: dict[str, Any], depth: int = 0, top: bool = False) -> dict[str, Any]:
+        inner = self._enter(depth)
         out = {
-            k: self.any(v) for k, v in value.items() if k != "_sd" and not (top and k == "_sd_alg")
+            k: self.any(v, inner)
+            for k, v in value.items()
+            if k != "_sd" and not (top and k == "_sd_alg")
         }
         digests = value.get("_sd")
         if digests is None:
@@ -295,13 +327,14 @@ class _Unfolder:
             name = disclosure.name
             if name is None:
                 raise InvalidCredentialError(ReasonCode.DISCLOSURE_MISPLACED)
-            if name in ("_sd", "...") or name in out:
+            if name in _RESERVED_NAMES or name in out:
                 raise InvalidCredentialError(ReasonCode.DISCLOSURE_CLAIM_CONFLICT, claim=name)
             self.used.add(disclosure.digest)
-            out[name] = self.any(disclosure.value)
+            out[name] = self.any(disclosure.value, inner)
         return out
 
-    def array(self, values: list[Any]) -> list[Any]:
+    def array(self, values: list[Any], depth: int) -> list[Any]:
+        inner = self._enter(depth)
         out: list[Any] = []
         for item in values:
             if isinstance(item, dict) and len(item) == 1 and "..." in item:
@@ -313,9 +346,9 @@ class _Unfolder:
                         ReasonCode.DISCLOSURE_NOT_IN_SD, claim=disclosure.name
                     )
                 self.used.add(disclosure.digest)
-                out.append(self.any(disclosure.value))
+                out.append(self.any(disclosure.value, inner))
             else:
-                out.append(self.any(item))
+                out.append(self.any(item, inner))
         return out
 
 
@@ -364,6 +397,10 @@ def disclosure_paths(
     paths: dict[str, ClaimPath] = {}
 
     def walk(value: Any, path: ClaimPath) -> None:
+        if len(path) > MAX_UNFOLDED_DEPTH:
+            raise InvalidCredentialError(
+                ReasonCode.DISCLOSURE_MALFORMED, detail="claims nested too deeply"
+            )
         if isinstance(value, dict):
             for name, item in value.items():
                 if name != "_sd":
@@ -477,7 +514,7 @@ def verify_key_binding(
         raise InvalidCredentialError(ReasonCode.KB_SIGNATURE_INVALID)
     claims = kb.payload
     iat, aud, nonce, sd_hash = (claims.get(k) for k in ("iat", "aud", "nonce", "sd_hash"))
-    if not (isinstance(iat, int) and isinstance(aud, str) and isinstance(nonce, str)):
+    if not (is_unix_time(iat) and isinstance(aud, str) and isinstance(nonce, str)):
         raise InvalidCredentialError(ReasonCode.KB_MALFORMED, detail="iat, aud or nonce")
     if not isinstance(sd_hash, str):
         raise InvalidCredentialError(ReasonCode.KB_MALFORMED, detail="sd_hash")

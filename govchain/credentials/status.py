@@ -23,7 +23,6 @@ within one block.
 
 from __future__ import annotations
 
-import base64
 import functools
 import gzip
 import json
@@ -48,23 +47,29 @@ from govchain.chain.errors import (
     StatusRegistryIndexOutOfRange,
     StatusRegistryUnknownList,
 )
-from govchain.chain.types import CredentialStatus, Did
+from govchain.chain.types import CredentialStatus, Did, StatusListRecord
+from govchain.credentials._cache import TtlLruCache
 from govchain.credentials._encoding import b64url_decode, b64url_encode
 from govchain.credentials.errors import (
+    InvalidCredentialError,
     StatusListFullError,
     StatusReferenceError,
     StatusUnavailableError,
 )
 from govchain.credentials.jose import parse_compact_jws, sign_compact_jws
 from govchain.credentials.keys import PublicKey, SigningKey
+from govchain.credentials.sd_jwt import is_unix_time
 
 __all__ = [
+    "MAX_INDEX",
+    "MAX_LIST_SIZE",
     "MIN_LIST_SIZE",
     "STATUS_URI_PREFIX",
     "ChainStatusSource",
     "CredentialStatus",
     "IndexAllocator",
     "RandomIndexAllocator",
+    "StatusListRecord",
     "StatusListUri",
     "StatusReference",
     "StatusSource",
@@ -78,6 +83,11 @@ __all__ = [
 
 STATUS_URI_PREFIX: Final = "https://status.govchain.de/v1/"
 MIN_LIST_SIZE: Final = 131_072
+MAX_LIST_SIZE: Final = 16_777_216
+"""The StatusRegistry's largest list (4 MiB packed)."""
+MAX_INDEX: Final = 2**32 - 1
+"""Indexes are uint32 on chain; anything larger names no entry of any list."""
+_MAX_URI_LENGTH: Final = 160
 _URI = re.compile(
     r"https://status\.govchain\.de/v1/([1-9][0-9]{0,18})/(0x[0-9a-fA-F]{40})/(0|[1-9][0-9]{0,18})"
 )
@@ -110,13 +120,23 @@ class StatusListUri:
         return parsed
 
 
-@functools.lru_cache(maxsize=1024)
 def _parse_uri(uri: str) -> StatusListUri | None:
-    """Parsed URIs are cached: a verifier sees the same few lists again and again."""
-    match = _URI.fullmatch(uri)
-    if match is None or not is_checksum_address(match[2]):
+    if len(uri) > _MAX_URI_LENGTH:
         return None
-    return StatusListUri(int(match[1]), to_checksum_address(match[2]), int(match[3]))
+    match = _URI.fullmatch(uri)
+    if match is None:
+        return None
+    registry = _checksummed(match[2])
+    if registry is None:
+        return None
+    return StatusListUri(int(match[1]), registry, int(match[3]))
+
+
+@functools.lru_cache(maxsize=256)
+def _checksummed(address: str) -> ChecksumAddress | None:
+    """Checksum checks are cached (keccak per call): a verifier sees the same few
+    registries again and again. Keys are 42 characters, so the cache stays small."""
+    return to_checksum_address(address) if is_checksum_address(address) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +159,10 @@ class StatusReference:
         uri, index = entry.get("uri"), entry.get("idx")
         if not isinstance(uri, str) or not isinstance(index, int) or isinstance(index, bool):
             raise StatusReferenceError(str(value), "uri or idx missing", "uri oder idx fehlt")
-        if index < 0:
-            raise StatusReferenceError(uri, "negative index", "negativer Index")
+        if not 0 <= index <= MAX_INDEX:
+            raise StatusReferenceError(
+                uri, f"idx outside 0..{MAX_INDEX}", f"idx außerhalb von 0..{MAX_INDEX}"
+            )
         return cls(uri, index)
 
     def bitstring_entry(self) -> dict[str, Any]:
@@ -183,9 +205,18 @@ class StatusSource(ABC):
     def packed_list(self, uri: str) -> bytes:
         """The whole list, 4 entries a byte, least significant bits first."""
 
+    @abstractmethod
+    def list_record(self, uri: str) -> StatusListRecord:
+        """Who owns the list, how large it is and when it was created (the verifier
+        checks that the list belongs to the issuing office and existed at issuance).
+        StatusUnavailableError / StatusReferenceError as for ``status``."""
+
 
 class ChainStatusSource(StatusSource):
     """Status from the StatusRegistry on the verifier's own node, with a short cache.
+
+    Every cache is bounded: presentations choose the lists and indexes looked up, so
+    an attacker must only be able to evict entries, never to fill memory.
 
     Args:
         client: the StatusRegistry client of the verifier's node.
@@ -194,6 +225,8 @@ class ChainStatusSource(StatusSource):
         whole_lists: read and cache entire lists (one read per list per ``max_age``,
             then every lookup is local) instead of single entries.
         clock: monotonic seconds (tests move it forward).
+        max_entries: how many single entries are cached.
+        max_lists: how many whole lists are cached (up to 4 MiB each).
     """
 
     def __init__(
@@ -203,15 +236,31 @@ class ChainStatusSource(StatusSource):
         max_age: float = 1.0,
         whole_lists: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        max_entries: int = 65_536,
+        max_lists: int = 16,
     ) -> None:
         self.client = client
-        self.max_age = max_age
         self.whole_lists = whole_lists
         self._clock = clock
         self._chain_id: int | None = None
-        self._entries: dict[tuple[int, int], tuple[float, CredentialStatus]] = {}
-        self._lists: dict[int, tuple[float, bytes]] = {}
-        self._lock = threading.Lock()
+        self._entries: TtlLruCache[tuple[int, int], CredentialStatus] = TtlLruCache(
+            max_entries, max_age, clock
+        )
+        self._lists: TtlLruCache[int, bytes] = TtlLruCache(max_lists, max_age, clock)
+        # owner, size and creation time of a list never change: cached without expiry
+        self._records: TtlLruCache[int, StatusListRecord] = TtlLruCache(4096, clock=clock)
+        self.max_age = max_age
+
+    @property
+    def max_age(self) -> float:
+        """Seconds a read stays fresh."""
+        return self._max_age
+
+    @max_age.setter
+    def max_age(self, seconds: float) -> None:
+        self._max_age = seconds
+        self._entries.ttl = seconds
+        self._lists.ttl = seconds
 
     @property
     def chain_id(self) -> int:
@@ -243,6 +292,8 @@ class ChainStatusSource(StatusSource):
     def status(self, uri: str, index: int) -> CredentialStatus:
         """The entry's status, fresh within ``max_age``."""
         list_id = self._list_id(uri)
+        if not 0 <= index <= MAX_INDEX:
+            raise StatusReferenceError(uri, "index out of range", "Index außerhalb des Bereichs")
         now = self._clock()
         if self.whole_lists:
             packed = self._packed(uri, list_id, now)
@@ -251,31 +302,39 @@ class ChainStatusSource(StatusSource):
             except IndexError as err:
                 raise StatusReferenceError(uri, "index out of range", "Index zu groß") from err
         cached = self._entries.get((list_id, index))
-        if cached is not None and now - cached[0] < self.max_age:
-            return cached[1]
+        if cached is not None:
+            return cached
         value: CredentialStatus = self._read(uri, lambda: self.client.status(list_id, index))
-        with self._lock:
-            self._entries[(list_id, index)] = (now, value)
+        self._entries.put((list_id, index), value, at=now)
         return value
 
     def _packed(self, uri: str, list_id: int, now: float) -> bytes:
         cached = self._lists.get(list_id)
-        if cached is not None and now - cached[0] < self.max_age:
-            return cached[1]
+        if cached is not None:
+            return cached
         packed: bytes = self._read(uri, lambda: self.client.packed_statuses(list_id))
-        with self._lock:
-            self._lists[list_id] = (now, packed)
+        self._lists.put(list_id, packed, at=now)
         return packed
 
     def packed_list(self, uri: str) -> bytes:
         """The whole list as stored on chain (read at one block)."""
         return self._packed(uri, self._list_id(uri), self._clock())
 
+    def list_record(self, uri: str) -> StatusListRecord:
+        """The list's owner, size and creation time (immutable on chain, so cached)."""
+        list_id = self._list_id(uri)
+        cached = self._records.get(list_id)
+        if cached is not None:
+            return cached
+        record: StatusListRecord = self._read(uri, lambda: self.client.status_list(list_id))
+        self._records.put(list_id, record)
+        return record
+
     def refresh(self) -> None:
         """Forget everything cached."""
-        with self._lock:
-            self._entries.clear()
-            self._lists.clear()
+        self._entries.clear()
+        self._lists.clear()
+        self._records.clear()
 
 
 # --- index allocation ------------------------------------------------------------------
@@ -417,21 +476,64 @@ class TokenStatusList:
         return entry_of(self.packed, index)
 
 
-def read_token_status_list(token: str, key: PublicKey) -> TokenStatusList:
-    """Verify and decode a Token Status List JWT (2-bit lists only)."""
-    jws = parse_compact_jws(token)
+def _inflate(data: bytes, *, gzip_wrapper: bool = False) -> bytes:
+    """Decompress at most one maximal list (4 MiB): a small token must not unpack into
+    gigabytes. Raises ValueError for anything but one complete, bounded stream."""
+    inflater = zlib.decompressobj(31 if gzip_wrapper else zlib.MAX_WBITS)
+    limit = MAX_LIST_SIZE // 4
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as err:
+        raise ValueError(f"not a compressed list ({err})") from err
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise ValueError(f"the list unpacks to more than {limit} bytes")
+    if not inflater.eof or inflater.unused_data:
+        raise ValueError("truncated or trailing compressed data")
+    return out
+
+
+def read_token_status_list(
+    token: str,
+    key: PublicKey,
+    *,
+    expected_uri: str,
+    now: int | None = None,
+    leeway: int = 60,
+) -> TokenStatusList:
+    """Verify and decode a Token Status List JWT (2-bit lists only).
+
+    The token must be for ``expected_uri`` (``sub``), issued no later than ``now``,
+    not expired (``exp``) and not older than its own ``ttl``; each with ``leeway``
+    seconds of clock skew. Every problem is a StatusUnavailableError: the caller has
+    no usable list and must fetch it again.
+    """
+    at = int(time.time()) if now is None else now
+    try:
+        jws = parse_compact_jws(token)
+    except InvalidCredentialError as err:
+        raise StatusUnavailableError(expected_uri, f"unreadable token ({err.reason})") from err
     if jws.header.get("typ") != "statuslist+jwt" or not jws.verify_with(key):
-        raise StatusUnavailableError(str(jws.payload.get("sub")), "bad status list token")
-    status_list = jws.payload["status_list"]
-    if status_list.get("bits") != 2:
-        raise StatusUnavailableError(str(jws.payload.get("sub")), "only 2-bit lists are read")
-    return TokenStatusList(
-        uri=str(jws.payload["sub"]),
-        bits=2,
-        packed=zlib.decompress(b64url_decode(status_list["lst"])),
-        issued_at=int(jws.payload["iat"]),
-        expires_at=jws.payload.get("exp"),
-    )
+        raise StatusUnavailableError(expected_uri, "bad status list token")
+    claims = jws.payload
+    if claims.get("sub") != expected_uri:
+        raise StatusUnavailableError(expected_uri, "the token is for another list")
+    iat, exp, ttl = claims.get("iat"), claims.get("exp"), claims.get("ttl")
+    if not is_unix_time(iat) or iat > at + leeway:
+        raise StatusUnavailableError(expected_uri, "iat missing or in the future")
+    if exp is not None and (not is_unix_time(exp) or at >= exp + leeway):
+        raise StatusUnavailableError(expected_uri, "the token has expired")
+    if ttl is not None and (not is_unix_time(ttl) or at >= iat + ttl + leeway):
+        raise StatusUnavailableError(expected_uri, "the token is older than its ttl")
+    status_list = claims.get("status_list")
+    if not isinstance(status_list, dict) or not isinstance(status_list.get("lst"), str):
+        raise StatusUnavailableError(expected_uri, "no status_list")
+    if status_list.get("bits") != 2 or isinstance(status_list.get("bits"), bool):
+        raise StatusUnavailableError(expected_uri, "only 2-bit lists are read")
+    try:
+        packed = _inflate(b64url_decode(status_list["lst"]))
+    except ValueError as err:
+        raise StatusUnavailableError(expected_uri, f"lst: {err}") from err
+    return TokenStatusList(uri=expected_uri, bits=2, packed=packed, issued_at=iat, expires_at=exp)
 
 
 def _w3c_table() -> bytes:
@@ -487,13 +589,13 @@ def sign_bitstring_status_list(document: Mapping[str, Any], key: SigningKey, kid
 
 
 def read_bitstring_status_list(document: Mapping[str, Any]) -> bytes:
-    """The packed entries (IETF layout) of a Bitstring Status List credential."""
-    encoded = str(document["credentialSubject"]["encodedList"])
-    if not encoded.startswith("u"):
+    """The packed entries (IETF layout) of a Bitstring Status List credential; a
+    malformed or oversized list is a ValueError."""
+    subject = document.get("credentialSubject")
+    encoded = subject.get("encodedList") if isinstance(subject, Mapping) else None
+    if not isinstance(encoded, str) or not encoded.startswith("u"):
         raise ValueError("encodedList must be multibase base64url ('u')")
-    bitstring = gzip.decompress(
-        base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4))
-    )
+    bitstring = _inflate(b64url_decode(encoded[1:]), gzip_wrapper=True)
     return bitstring.translate(_W3C_TO_IETF)
 
 

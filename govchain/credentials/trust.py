@@ -12,12 +12,13 @@ check the signing key against the registry.
 
 from __future__ import annotations
 
-import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from eth_typing import ChecksumAddress
 
 from govchain.chain.clients.trust_registry import TrustRegistryClient
 from govchain.chain.errors import ChainError, TrustRegistryUnknownDid
@@ -27,9 +28,12 @@ from govchain.chain.types import (
     DidRecord,
     LevelOfAssurance,
     OfficeId,
+    OfficeRecord,
     OfficeStatus,
 )
-from govchain.credentials.errors import TrustUnavailableError
+from govchain.credentials._cache import TtlLruCache
+from govchain.credentials.errors import TrustUnavailableError, UnknownCredentialTypeError
+from govchain.credentials.types import credential_type
 
 __all__ = ["ChainTrustSource", "TrustOutcome", "TrustSource", "TrustVerdict", "evaluate_trust"]
 
@@ -68,6 +72,11 @@ class TrustSource(ABC):
         """Was ``did`` accredited for ``vct`` at unix time ``at`` (and is its office
         active)? TrustUnavailableError if the registry cannot be read."""
 
+    @abstractmethod
+    def office_admin(self, office: OfficeId) -> ChecksumAddress:
+        """The account that administers ``office`` (and so owns its status lists).
+        TrustUnavailableError if the registry cannot be read."""
+
 
 @dataclass(frozen=True, slots=True)
 class TrustSnapshot:
@@ -104,11 +113,16 @@ def evaluate_trust(snapshot: TrustSnapshot, at: int) -> TrustVerdict:
 class ChainTrustSource(TrustSource):
     """Trust from the TrustRegistry on the verifier's own node, with a short cache.
 
+    Only credential types registered with this library are looked up (anything else
+    is not accredited, without a chain read), and the caches are bounded LRU caches,
+    so presentations cannot make them grow without limit.
+
     Args:
         client: the TrustRegistry client.
         max_age: seconds a snapshot stays fresh (at most the block period for
             "within one block"; 0 reads every time).
         clock: monotonic seconds.
+        max_entries: how many (DID, vct) snapshots and offices are cached.
     """
 
     def __init__(
@@ -117,19 +131,52 @@ class ChainTrustSource(TrustSource):
         *,
         max_age: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        max_entries: int = 4096,
     ) -> None:
         self.client = client
-        self.max_age = max_age
         self._clock = clock
-        self._cache: dict[tuple[str, str], tuple[float, TrustSnapshot]] = {}
-        self._lock = threading.Lock()
+        self._cache: TtlLruCache[tuple[str, str], TrustSnapshot] = TtlLruCache(
+            max_entries, max_age, clock
+        )
+        self._offices: TtlLruCache[OfficeId, OfficeRecord] = TtlLruCache(
+            max_entries, max_age, clock
+        )
+        self.max_age = max_age
+
+    @property
+    def max_age(self) -> float:
+        """Seconds a read stays fresh."""
+        return self._max_age
+
+    @max_age.setter
+    def max_age(self, seconds: float) -> None:
+        self._max_age = seconds
+        self._cache.ttl = seconds
+        self._offices.ttl = seconds
+
+    def _office(self, office: OfficeId, now: float) -> OfficeRecord:
+        cached = self._offices.get(office)
+        if cached is not None:
+            return cached
+        record = self.client.office(office)
+        self._offices.put(office, record, at=now)
+        return record
 
     def snapshot(self, did: Did, vct: str) -> TrustSnapshot:
-        """The registry's state for (did, vct), fresh within ``max_age``."""
+        """The registry's state for (did, vct), fresh within ``max_age``.
+
+        For a vct no credential type is registered for, no office can be accredited:
+        the accreditations are not read, and nothing is cached under that vct.
+        """
+        try:
+            credential_type(vct)
+            registered = True
+        except UnknownCredentialTypeError:
+            registered = False
         now = self._clock()
-        cached = self._cache.get((did, vct))
-        if cached is not None and now - cached[0] < self.max_age:
-            return cached[1]
+        cached = self._cache.get((did, vct)) if registered else None
+        if cached is not None:
+            return cached
         try:
             try:
                 record: DidRecord | None = self.client.did_record(did)
@@ -138,20 +185,29 @@ class ChainTrustSource(TrustSource):
             if record is None:
                 snapshot = TrustSnapshot(None, OfficeStatus.NONE, ())
             else:
-                office = self.client.office(record.office_id)
-                accreditations = tuple(self.client.accreditations(record.office_id, vct))
+                office = self._office(record.office_id, now)
+                accreditations = (
+                    tuple(self.client.accreditations(record.office_id, vct)) if registered else ()
+                )
                 snapshot = TrustSnapshot(record, office.status, accreditations)
         except ChainError as err:
             raise TrustUnavailableError(type(err).__name__) from err
-        with self._lock:
-            self._cache[(did, vct)] = (now, snapshot)
+        if registered:
+            self._cache.put((did, vct), snapshot, at=now)
         return snapshot
 
     def trust_at(self, did: Did, vct: str, at: int) -> TrustVerdict:
         """Evaluate the (cached) registry state at ``at``."""
         return evaluate_trust(self.snapshot(did, vct), at)
 
+    def office_admin(self, office: OfficeId) -> ChecksumAddress:
+        """The office's admin account, fresh within ``max_age``."""
+        try:
+            return self._office(office, self._clock()).admin
+        except ChainError as err:
+            raise TrustUnavailableError(type(err).__name__) from err
+
     def refresh(self) -> None:
         """Forget everything cached."""
-        with self._lock:
-            self._cache.clear()
+        self._cache.clear()
+        self._offices.clear()

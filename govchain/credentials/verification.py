@@ -12,10 +12,18 @@ outcome, a reason code and a German and an English message. The overall outcome 
 If the signature or the disclosures fail, nothing signed can be trusted, so the later
 checks are reported as not checked. Otherwise all run, so an officer sees every reason
 at once (e.g. expired *and* revoked).
+
+The status check fails closed: it passes only for an entry that reads exactly
+``CredentialStatus.VALID`` in a list that the issuing office's admin account owns and
+that existed at issuance. ``verify`` never raises: input it cannot read (including
+presentations over ``MAX_PRESENTATION_LENGTH``) is ``malformed``, and a failing status
+or trust source means "cannot verify". Requests that could never be answered are
+refused when the ``VerificationRequest`` is built.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -23,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from govchain.chain.types import CredentialStatus, Did, LevelOfAssurance
 from govchain.credentials._reasons import CheckName, ReasonCode, messages
@@ -36,6 +44,7 @@ from govchain.credentials.errors import (
     StatusUnavailableError,
     TrustUnavailableError,
     UnknownCredentialTypeError,
+    VerifierConfigError,
 )
 from govchain.credentials.formats import SD_JWT_VC_TYP
 from govchain.credentials.jose import CompactJws, parse_compact_jws
@@ -45,12 +54,13 @@ from govchain.credentials.sd_jwt import (
     KeyBindingExpectation,
     SdJwtParts,
     holder_key_of,
+    is_unix_time,
     process_disclosures,
     split_sd_jwt,
     verify_key_binding,
 )
-from govchain.credentials.status import StatusReference, StatusSource
-from govchain.credentials.trust import TrustOutcome, TrustSource
+from govchain.credentials.status import StatusListRecord, StatusReference, StatusSource
+from govchain.credentials.trust import TrustOutcome, TrustSource, TrustVerdict
 from govchain.credentials.types import (
     LOCAL_TIMEZONE,
     CredentialType,
@@ -59,6 +69,7 @@ from govchain.credentials.types import (
 )
 
 __all__ = [
+    "MAX_PRESENTATION_LENGTH",
     "Check",
     "CheckName",
     "CheckOutcome",
@@ -70,6 +81,11 @@ __all__ = [
     "VerificationResult",
     "Verifier",
 ]
+
+logger = logging.getLogger(__name__)
+
+MAX_PRESENTATION_LENGTH: Final = 64 * 1024
+"""Characters of a presentation a verifier reads at all (real ones are a few KiB)."""
 
 
 class CheckOutcome(StrEnum):
@@ -193,14 +209,19 @@ class InMemoryNonceStore(NonceStore):
 class VerificationRequest:
     """What the verifier asked for and knows on the spot.
 
+    A request that cannot be answered is refused when it is built (VerifierConfigError),
+    so that ``Verifier.verify`` never has to raise.
+
     Attributes:
         nonce: the nonce it handed to the wallet (needed for holder binding).
         audience: its own identifier, which the KB-JWT's ``aud`` must name.
         at: the verification time (unix seconds); None for now.
         context: what the type policy needs (zone, chip number, minimum level).
-        expected_vct: the credential type asked for, if one.
+        expected_vct: the credential type asked for, if one (must be registered).
         require_holder_binding: whether a KB-JWT is required (decided before looking
-            at the presentation, never because one is or is not present).
+            at the presentation, never because one is or is not present). A credential
+            type with ``requires_holder_binding`` is always checked for it, whatever
+            this flag says.
     """
 
     nonce: str | None = None
@@ -210,9 +231,60 @@ class VerificationRequest:
     expected_vct: str | None = None
     require_holder_binding: bool = True
 
+    def __post_init__(self) -> None:
+        for name in ("nonce", "audience", "expected_vct"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise VerifierConfigError(
+                    f"VerificationRequest.{name} must be a non-empty string or None.",
+                    f"VerificationRequest.{name} muss eine nicht leere Zeichenkette oder None "
+                    "sein.",
+                )
+        if self.at is not None and not is_unix_time(self.at):
+            raise VerifierConfigError(
+                "VerificationRequest.at must be unix seconds (an int from 0 to 2**40) or None.",
+                "VerificationRequest.at muss Unix-Sekunden (int von 0 bis 2**40) oder None sein.",
+            )
+        if self.require_holder_binding and (self.nonce is None or self.audience is None):
+            raise VerifierConfigError(
+                "Holder binding needs the request's nonce and audience; pass both (or "
+                "require_holder_binding=False for types that allow it).",
+                "Die Bindung an die vorzeigende Person braucht Nonce und Empfänger der "
+                "Anfrage; bitte beide angeben (oder require_holder_binding=False für Typen, "
+                "die das erlauben).",
+            )
+        if self.expected_vct is not None:
+            try:
+                expected = credential_type(self.expected_vct)
+            except UnknownCredentialTypeError as err:
+                raise VerifierConfigError(
+                    f"VerificationRequest.expected_vct {self.expected_vct!r} is no registered "
+                    "credential type.",
+                    f"VerificationRequest.expected_vct {self.expected_vct!r} ist kein "
+                    "registrierter Nachweistyp.",
+                ) from err
+            if expected.requires_holder_binding and not self.require_holder_binding:
+                raise VerifierConfigError(
+                    f"The credential type {expected.vct} requires holder binding; a request "
+                    "for it cannot set require_holder_binding=False.",
+                    f"Der Nachweistyp {expected.vct} verlangt die Bindung an die vorzeigende "
+                    "Person; eine Anfrage danach kann require_holder_binding=False nicht setzen.",
+                )
+
 
 def _when(unix: int) -> str:
-    return datetime.fromtimestamp(unix, LOCAL_TIMEZONE).strftime("%d.%m.%Y %H:%M")
+    try:
+        return datetime.fromtimestamp(unix, LOCAL_TIMEZONE).strftime("%d.%m.%Y %H:%M")
+    except (OverflowError, OSError, ValueError):
+        return str(unix)  # unreachable for checked times; a message must never crash
+
+
+@dataclass(frozen=True, slots=True)
+class _TrustAnswer:
+    """What the trust source said (None: not asked), or that it could not be read."""
+
+    verdict: TrustVerdict | None
+    unavailable: bool = False
 
 
 class Verifier:
@@ -237,17 +309,60 @@ class Verifier:
         leeway: int = 60,
         kb_max_age: int = 300,
     ) -> None:
+        if leeway < 0 or kb_max_age <= 0:
+            raise VerifierConfigError(
+                "leeway must be >= 0 and kb_max_age > 0 seconds.",
+                "leeway muss >= 0 und kb_max_age > 0 Sekunden sein.",
+            )
+        window = kb_max_age + leeway
+        if nonces is None:
+            nonces = InMemoryNonceStore(ttl=max(600, window))
+        elif isinstance(nonces, InMemoryNonceStore) and nonces.ttl < window:
+            # A KB-JWT is accepted for kb_max_age + leeway seconds; a nonce forgotten
+            # earlier could be replayed within that window.
+            raise VerifierConfigError(
+                f"The nonce store forgets nonces after {nonces.ttl} s, but a key-binding JWT "
+                f"is accepted for {window} s (kb_max_age + leeway); raise its ttl.",
+                f"Der Nonce-Speicher vergisst Nonces nach {nonces.ttl} s, ein Besitznachweis "
+                f"gilt aber {window} s (kb_max_age + leeway); bitte ttl erhöhen.",
+            )
         self.status = status
         self.trust = trust
-        self.nonces = nonces if nonces is not None else InMemoryNonceStore()
+        self.nonces = nonces
         self._clock = clock
         self.leeway = leeway
         self.kb_max_age = kb_max_age
 
     def verify(self, presentation: str, request: VerificationRequest) -> VerificationResult:
-        """Run every check on an SD-JWT VC presentation; never raises for bad input."""
+        """Run every check on an SD-JWT VC presentation.
+
+        Never raises: whatever the input, the answer is a result. Should a check fail in
+        a way nobody foresaw, the error is logged and the presentation is refused as
+        ``malformed``; it is never let through.
+        """
+        try:
+            return self._verify(presentation, request)
+        except Exception:
+            logger.exception("Verification failed unexpectedly; the presentation is refused")
+            failed = Check.of(
+                CheckName.SIGNATURE,
+                CheckOutcome.FAILED,
+                ReasonCode.MALFORMED,
+                detail="unexpected error while checking",
+            )
+            return self._finish([failed])
+
+    def _verify(self, presentation: str, request: VerificationRequest) -> VerificationResult:
         at = int(self._clock()) if request.at is None else request.at
         checks: list[Check] = []
+        if not isinstance(presentation, str) or len(presentation) > MAX_PRESENTATION_LENGTH:
+            detail = f"not text, or longer than {MAX_PRESENTATION_LENGTH} characters"
+            checks.append(
+                Check.of(
+                    CheckName.SIGNATURE, CheckOutcome.FAILED, ReasonCode.MALFORMED, detail=detail
+                )
+            )
+            return self._finish(checks)
 
         # 1. signature: nothing below is trustworthy without it
         try:
@@ -284,17 +399,23 @@ class Verifier:
             Check.of(CheckName.DISCLOSURES, CheckOutcome.PASSED, ReasonCode.DISCLOSURES_VALID)
         )
 
-        checks.append(self._holder_binding(parts, payload, request, at))
         iat = payload.get("iat")
+        # Binding is required if the request asks for it, or if the (signed) type does:
+        # the issuer decides that, so no presenter can talk the verifier out of it.
+        binding = request.require_holder_binding or (
+            ctype is not None and ctype.requires_holder_binding
+        )
+        checks.append(self._holder_binding(parts, payload, request, at, binding))
         checks.append(self._time_validity(payload, at))
-        checks.append(self._status(payload))
-        checks.append(self._trust(issuer, issuer_key, vct, iat, ctype, claims))
+        answer = self._ask_trust(issuer, vct, iat, ctype)
+        checks.append(self._status(payload, iat, answer))
+        checks.append(self._trust(issuer_key, iat, ctype, claims, answer))
         checks.append(self._policy(ctype, vct, claims, request, at))
         return self._finish(
             checks,
             vct=vct,
             issuer=issuer,
-            issued_at=iat if isinstance(iat, int) else None,
+            issued_at=iat if is_unix_time(iat) else None,
             claims=claims,
         )
 
@@ -314,7 +435,9 @@ class Verifier:
         except DidError as err:
             raise InvalidCredentialError(ReasonCode.ISSUER_INVALID, detail=err.message) from err
         kid = jws.header.get("kid")
-        method = document.method(kid) if isinstance(kid, str) else document.verification_methods[0]
+        if kid is not None and not isinstance(kid, str):
+            raise InvalidCredentialError(ReasonCode.MALFORMED, detail="kid is not a string")
+        method = document.method(kid) if kid is not None else document.verification_methods[0]
         if method is None:
             raise InvalidCredentialError(ReasonCode.ISSUER_KEY_MISMATCH)
         if not jws.verify_with(method.public_key):
@@ -322,13 +445,21 @@ class Verifier:
         return parts, jws, Did(iss), method.public_key
 
     def _holder_binding(
-        self, parts: SdJwtParts, payload: Mapping[str, Any], request: VerificationRequest, at: int
+        self,
+        parts: SdJwtParts,
+        payload: Mapping[str, Any],
+        request: VerificationRequest,
+        at: int,
+        required: bool,
     ) -> Check:
         name = CheckName.HOLDER_BINDING
-        if not request.require_holder_binding:
+        if not required:
             return Check.of(name, CheckOutcome.SKIPPED, ReasonCode.HOLDER_BINDING_NOT_REQUIRED)
         if request.nonce is None or request.audience is None:
-            raise ValueError("holder binding needs the request's nonce and audience")
+            # only when the request waived binding but the credential's type needs it
+            return Check.of(
+                name, CheckOutcome.CANNOT_VERIFY, ReasonCode.HOLDER_BINDING_NOT_REQUESTED
+            )
         expected = KeyBindingExpectation(
             nonce=request.nonce,
             audience=request.audience,
@@ -346,27 +477,60 @@ class Verifier:
 
     def _time_validity(self, payload: Mapping[str, Any], at: int) -> Check:
         name = CheckName.TIME_VALIDITY
-        values = {k: payload.get(k) for k in ("iat", "nbf", "exp")}
-        if not isinstance(values["iat"], int) or any(
-            v is not None and (not isinstance(v, int) or isinstance(v, bool))
-            for v in values.values()
-        ):
+        iat, nbf, exp = (payload.get(k) for k in ("iat", "nbf", "exp"))
+        if not is_unix_time(iat) or any(v is not None and not is_unix_time(v) for v in (nbf, exp)):
             return Check.of(name, CheckOutcome.FAILED, ReasonCode.MALFORMED, detail="iat/nbf/exp")
-        iat, nbf, exp = values["iat"], values["nbf"], values["exp"]
-        if exp is not None and at >= exp + self.leeway:
+        if is_unix_time(exp) and at >= exp + self.leeway:
             return Check.of(name, CheckOutcome.FAILED, ReasonCode.EXPIRED, when=_when(exp))
-        if nbf is not None and at + self.leeway < nbf:
+        if is_unix_time(nbf) and at + self.leeway < nbf:
             return Check.of(name, CheckOutcome.FAILED, ReasonCode.NOT_YET_VALID, when=_when(nbf))
         if at + self.leeway < iat:
             return Check.of(name, CheckOutcome.FAILED, ReasonCode.ISSUED_IN_FUTURE, when=_when(iat))
         return Check.of(name, CheckOutcome.PASSED, ReasonCode.WITHIN_VALIDITY)
 
-    def _status(self, payload: Mapping[str, Any]) -> Check:
+    def _ask_trust(
+        self, issuer: Did, vct: str | None, iat: object, ctype: CredentialType | None
+    ) -> _TrustAnswer:
+        """The trust source's verdict, asked once for the status and the trust check.
+
+        Only a registered type at a valid time is asked about, so the trust source (and
+        its cache) never sees a vct or a time the presenter made up.
+        """
+        if vct is None or ctype is None or not is_unix_time(iat):
+            return _TrustAnswer(None)
+        try:
+            return _TrustAnswer(self.trust.trust_at(issuer, vct, iat))
+        except TrustUnavailableError:
+            return _TrustAnswer(None, unavailable=True)
+        except Exception:
+            logger.exception("The trust source failed unexpectedly")
+            return _TrustAnswer(None, unavailable=True)
+
+    def _status(self, payload: Mapping[str, Any], iat: object, trust: _TrustAnswer) -> Check:
         name = CheckName.STATUS
         if "status" not in payload:
             return Check.of(name, CheckOutcome.FAILED, ReasonCode.STATUS_MISSING)
         try:
             reference = StatusReference.from_claim(payload["status"])
+            record = self.status.list_record(reference.uri)
+        except StatusUnavailableError:
+            return Check.of(name, CheckOutcome.CANNOT_VERIFY, ReasonCode.STATUS_UNAVAILABLE)
+        except StatusReferenceError as err:
+            return Check.of(
+                name, CheckOutcome.FAILED, ReasonCode.STATUS_REFERENCE_INVALID, detail=err.message
+            )
+        except Exception:
+            logger.exception("The status source failed unexpectedly")
+            return Check.of(name, CheckOutcome.CANNOT_VERIFY, ReasonCode.STATUS_UNAVAILABLE)
+        if not 0 <= reference.index < record.size:
+            detail = f"idx beyond the list's {record.size} entries"
+            return Check.of(
+                name, CheckOutcome.FAILED, ReasonCode.STATUS_REFERENCE_INVALID, detail=detail
+            )
+        ownership = self._status_list_ownership(record, iat, trust)
+        if ownership is not None:
+            return ownership
+        try:
             value = self.status.status(reference.uri, reference.index)
         except StatusUnavailableError:
             return Check.of(name, CheckOutcome.CANNOT_VERIFY, ReasonCode.STATUS_UNAVAILABLE)
@@ -374,34 +538,69 @@ class Verifier:
             return Check.of(
                 name, CheckOutcome.FAILED, ReasonCode.STATUS_REFERENCE_INVALID, detail=err.message
             )
+        except Exception:
+            logger.exception("The status source failed unexpectedly")
+            return Check.of(name, CheckOutcome.CANNOT_VERIFY, ReasonCode.STATUS_UNAVAILABLE)
+        # Fail closed: only the exact VALID member passes; anything else a status source
+        # might hand back (an int, None, a value added later) is not "valid".
+        if value is CredentialStatus.VALID:
+            return Check.of(name, CheckOutcome.PASSED, ReasonCode.STATUS_VALID)
         if value is CredentialStatus.REVOKED:
             return Check.of(name, CheckOutcome.FAILED, ReasonCode.REVOKED)
         if value is CredentialStatus.SUSPENDED:
             return Check.of(name, CheckOutcome.FAILED, ReasonCode.SUSPENDED)
-        return Check.of(name, CheckOutcome.PASSED, ReasonCode.STATUS_VALID)
+        return Check.of(name, CheckOutcome.FAILED, ReasonCode.STATUS_VALUE_UNKNOWN)
+
+    def _status_list_ownership(
+        self, record: StatusListRecord, iat: object, trust: _TrustAnswer
+    ) -> Check | None:
+        """A failed check unless the list belongs to the issuing office (its owner is
+        the office's admin account) and existed when the credential was issued.
+
+        Otherwise any issuer could point ``status`` at another office's list, where an
+        entry that office never revokes keeps a credential "valid" for ever.
+        """
+        name = CheckName.STATUS
+        if not is_unix_time(iat):
+            return Check.of(name, CheckOutcome.FAILED, ReasonCode.MALFORMED, detail="iat")
+        if record.created_at > iat:
+            return Check.of(name, CheckOutcome.FAILED, ReasonCode.STATUS_LIST_AFTER_ISSUANCE)
+        if trust.unavailable:
+            return Check.of(name, CheckOutcome.CANNOT_VERIFY, ReasonCode.STATUS_OWNER_UNAVAILABLE)
+        office = trust.verdict.office_id if trust.verdict is not None else None
+        if office is None:
+            return Check.of(name, CheckOutcome.FAILED, ReasonCode.STATUS_LIST_FOREIGN)
+        try:
+            admin = self.trust.office_admin(office)
+        except TrustUnavailableError:
+            return Check.of(name, CheckOutcome.CANNOT_VERIFY, ReasonCode.STATUS_OWNER_UNAVAILABLE)
+        except Exception:
+            logger.exception("The trust source failed unexpectedly")
+            return Check.of(name, CheckOutcome.CANNOT_VERIFY, ReasonCode.STATUS_OWNER_UNAVAILABLE)
+        if str(admin).lower() != str(record.owner).lower():
+            return Check.of(name, CheckOutcome.FAILED, ReasonCode.STATUS_LIST_FOREIGN)
+        return None
 
     def _trust(
         self,
-        issuer: Did,
         issuer_key: PublicKey,
-        vct: str | None,
         iat: object,
         ctype: CredentialType | None,
         claims: Mapping[str, Any],
+        answer: _TrustAnswer,
     ) -> Check:
         name = CheckName.TRUST
-        if vct is None or not isinstance(iat, int):
+        if ctype is None or not is_unix_time(iat):
             return Check.of(name, CheckOutcome.FAILED, ReasonCode.ISSUER_NOT_ACCREDITED)
-        try:
-            verdict = self.trust.trust_at(issuer, vct, iat)
-        except TrustUnavailableError:
+        if answer.unavailable or answer.verdict is None:
             return Check.of(name, CheckOutcome.CANNOT_VERIFY, ReasonCode.TRUST_UNAVAILABLE)
+        verdict = answer.verdict
         refused = _TRUST_REASONS.get(verdict.outcome)
         if refused is not None:
             return Check.of(name, CheckOutcome.FAILED, refused)
         if verdict.key_thumbprint != issuer_key.thumbprint():
             return Check.of(name, CheckOutcome.FAILED, ReasonCode.ISSUER_KEY_NOT_REGISTERED)
-        required = ctype.required_issuer_loa(claims) if ctype is not None else None
+        required = ctype.required_issuer_loa(claims)
         level = verdict.level_of_assurance or LevelOfAssurance.LOW
         if required is not None and level < required:
             return Check.of(
@@ -439,7 +638,7 @@ class Verifier:
             return Check.of(
                 name, CheckOutcome.FAILED, ReasonCode.CLAIM_NOT_DISCLOSED, claim=err.path
             )
-        except (ValueError, TypeError, KeyError, AttributeError) as err:
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as err:
             return Check.of(name, CheckOutcome.FAILED, ReasonCode.CLAIMS_INVALID, detail=str(err))
         if finding is not None:
             return Check.of(name, CheckOutcome.FAILED, finding.reason, **finding.details)

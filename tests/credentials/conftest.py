@@ -78,16 +78,19 @@ class CredWorld:
         register_did: bool = True,
         kind: KeyKind = KeyKind.P256,
         did_method: str = "jwk",
+        admin: LocalAccount | None = None,
     ) -> tuple[OfficeId, Issuer]:
-        """Another office (own id, own key) with the given accreditations."""
+        """Another office (own id, own key) with the given accreditations; its admin is
+        the first office's unless ``admin`` is given."""
         self.offices += 1
         w, d = self.world, self.world.d
+        admin = admin or w.office_admin
         office = office_id("NRW", "Aachen", f"Amt {self.offices}")
         d.consortium.decide(
             w.aachen,
             w.cities[1:],
             d.trust.register_office_call(
-                office, "NRW", "Aachen", f"Amt {self.offices}", w.office_admin.address
+                office, "NRW", "Aachen", f"Amt {self.offices}", admin.address
             ),
         )
         now = self.now()
@@ -96,7 +99,7 @@ class CredWorld:
         key = SigningKey.generate(kind)
         did = create_did(key.public_key, did_method)
         if register_did:
-            d.trust.register_did(w.office_admin, office, did, key.public_key.thumbprint())
+            d.trust.register_did(admin, office, did, key.public_key.thumbprint())
         issuer = Issuer(key, did=did, status_list=self.issuer.status_list, clock=self.now)
         return office, issuer
 

@@ -8,25 +8,44 @@ import hmac
 import json
 
 import pytest
+from eth_typing import ChecksumAddress
 
-from govchain.chain.types import CredentialStatus, LevelOfAssurance, OfficeStatus
+from govchain.chain.types import (
+    CredentialStatus,
+    Did,
+    LevelOfAssurance,
+    OfficeId,
+    OfficeStatus,
+    StatusListRecord,
+)
 from govchain.credentials import (
     CheckName,
     CheckOutcome,
     DangerousDogPermit,
     IssuedCredential,
+    Issuer,
     Outcome,
     PolicyContext,
+    RandomIndexAllocator,
     ReasonCode,
     SigningKey,
+    StatusListAllocation,
+    StatusSource,
     StreetMusicPermit,
+    TrustSource,
+    TrustUnavailableError,
+    TrustVerdict,
     VerificationResult,
+    Verifier,
     _samples,
     create_did,
 )
 from govchain.credentials._encoding import b64url_decode, b64url_encode, json_compact
 from govchain.credentials.jose import sign_compact_jws
 from govchain.credentials.sd_jwt import Disclosure, create_key_binding_jwt, new_salt, present
+from govchain.credentials.status import MIN_LIST_SIZE
+from govchain.credentials.verification import MAX_PRESENTATION_LENGTH
+from tests.conftest import advance_time
 from tests.credentials.conftest import AUDIENCE, CredWorld
 
 DOG = DangerousDogPermit.vct
@@ -435,3 +454,276 @@ def test_garbage_is_refused_without_an_exception(cw: CredWorld) -> None:
         result = cw.verify(junk, "n")
         assert result.outcome is Outcome.INVALID
         assert result.check(CheckName.SIGNATURE).reason_code is ReasonCode.MALFORMED
+
+
+# --- findings of the security review: malformed input never crashes, never passes ----------
+
+
+def reissued(cw: CredWorld, presentation: str, nonce: str, **changes: object) -> str:
+    """The presentation with its payload changed and signed again with the issuer's key:
+    what a careless or malicious issuer could hand out, so only the later checks can
+    catch it."""
+    jwt, disclosures, _ = split(presentation)
+    header, payload = decoded(jwt)
+    payload.update(changes)
+    return rekey(cw, sign_compact_jws(header, payload, cw.issuer.key), disclosures, nonce)
+
+
+def signed_raw(key: SigningKey, header: str, body: str) -> str:
+    """A JWS over header and payload JSON exactly as written (duplicates and all)."""
+    signing_input = f"{b64url_encode(header.encode())}.{b64url_encode(body.encode())}"
+    return f"{signing_input}.{b64url_encode(key.sign(signing_input.encode()))}"
+
+
+@pytest.mark.parametrize("alg", [["ES256"], {"ES256": True}, 256, True])
+def test_an_alg_that_is_not_a_string_is_refused_without_an_exception(
+    cw: CredWorld, alg: object
+) -> None:
+    presentation, nonce = cw.present(issue_dog(cw).serialized, SHOW_DOG)
+    jwt, disclosures, kb = split(presentation)
+    header, payload = decoded(jwt)
+    forged = jws({**header, "alg": alg}, payload, b"\0" * 64)
+    refused(
+        cw.verify(join(forged, disclosures, kb), nonce),
+        CheckName.SIGNATURE,
+        ReasonCode.ALG_NOT_ALLOWED,
+    )
+    kb_header, kb_payload = decoded(kb)
+    forged_kb = jws({**kb_header, "alg": alg}, kb_payload, b"\0" * 64)
+    refused(
+        cw.verify(join(jwt, disclosures, forged_kb), nonce, context=CONTEXT),
+        CheckName.HOLDER_BINDING,
+        ReasonCode.KB_SIGNATURE_INVALID,
+    )
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        {"exp": -(10**18)},
+        {"nbf": 10**18},
+        {"iat": 10**18},
+        {"exp": 2**40 + 1},
+        {"iat": True},
+        {"exp": 1.5e9},
+        {"nbf": "tomorrow"},
+    ],
+    ids=repr,
+)
+def test_out_of_range_or_non_integer_times_are_malformed_not_a_crash(
+    cw: CredWorld, times: dict[str, object]
+) -> None:
+    presentation, nonce = cw.present(issue_dog(cw).serialized, SHOW_DOG)
+    result = cw.verify(reissued(cw, presentation, nonce, **times), nonce, context=CONTEXT)
+    refused(result, CheckName.TIME_VALIDITY, ReasonCode.MALFORMED)
+
+
+def test_deeply_nested_json_is_malformed_not_a_recursion_error(cw: CredWorld) -> None:
+    nested: dict[str, object] = {}
+    inner = nested
+    for _ in range(400):
+        inner["a"] = {}
+        inner = inner["a"]  # type: ignore[assignment]
+    for deep in (nested, json.loads("[" * 900 + "]" * 900)):
+        presentation, nonce = cw.present(issue_dog(cw).serialized, SHOW_DOG)
+        result = cw.verify(reissued(cw, presentation, nonce, x=deep), nonce, context=CONTEXT)
+        refused(result, CheckName.SIGNATURE, ReasonCode.MALFORMED)
+
+
+def test_disclosures_nested_in_one_another_too_deeply_are_refused(cw: CredWorld) -> None:
+    """Each Disclosure is shallow; 70 of them, each hiding the next, are not."""
+    chain: list[Disclosure] = []
+    digest: str | None = None
+    for _ in range(70):
+        value = {"_sd": [digest]} if digest else {"end": True}
+        chain.append(Disclosure.create(new_salt(), "nest", value))
+        digest = chain[-1].digest
+    presentation, nonce = cw.present(issue_dog(cw).serialized, SHOW_DOG)
+    jwt, disclosures, _ = split(presentation)
+    header, payload = decoded(jwt)
+    payload["_sd"] = [*payload.get("_sd", []), digest]  # type: ignore[misc]
+    forged = sign_compact_jws(header, payload, cw.issuer.key)
+    refused(
+        cw.verify(rekey(cw, forged, [*disclosures, *(d.encoded for d in chain)], nonce), nonce),
+        CheckName.DISCLOSURES,
+        ReasonCode.DISCLOSURE_MALFORMED,
+    )
+
+
+def test_an_oversized_presentation_is_refused_before_any_work(cw: CredWorld) -> None:
+    presentation, nonce = cw.present(issue_dog(cw).serialized, SHOW_DOG)
+    jwt, disclosures, kb = split(presentation)
+    padded = join(jwt, [*disclosures, *[disclosures[0][:-1] + "A"] * 2000], kb)
+    assert len(padded) > MAX_PRESENTATION_LENGTH
+    result = cw.verify(padded, nonce)
+    refused(result, CheckName.SIGNATURE, ReasonCode.MALFORMED)
+    assert str(MAX_PRESENTATION_LENGTH) in result.check(CheckName.SIGNATURE).message_en
+
+
+def test_an_overlong_issuer_did_is_refused_without_decoding_it(cw: CredWorld) -> None:
+    """base58 decoding is quadratic: a 40,000-character did:key would take seconds."""
+    issuer = "did:key:z" + "2" * 40_000
+    unsigned = jws({"alg": "ES256", "typ": "dc+sd-jwt"}, {"iss": issuer}, b"\0" * 64) + "~"
+    result = cw.verify(unsigned, "n")
+    refused(result, CheckName.SIGNATURE, ReasonCode.ISSUER_INVALID)
+    assert "too long" in result.check(CheckName.SIGNATURE).message_en
+
+
+def test_a_signature_with_stray_base64url_bits_is_refused(cw: CredWorld) -> None:
+    """The last character of a 64-byte signature carries 4 unused bits; setting one
+    yields another string that lax decoders read as the same signature."""
+    presentation, nonce = cw.present(issue_dog(cw).serialized, SHOW_DOG)
+    jwt, disclosures, kb = split(presentation)
+    head, body, signature = jwt.split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    twin = signature[:-1] + alphabet[alphabet.index(signature[-1]) | 1]
+    assert twin != signature
+    result = cw.verify(join(f"{head}.{body}.{twin}", disclosures, kb), nonce)
+    refused(result, CheckName.SIGNATURE, ReasonCode.MALFORMED)
+
+
+def test_duplicate_member_names_in_a_signed_payload_are_refused(cw: CredWorld) -> None:
+    """Two ``vct`` members: one parser would read the first, another the last."""
+    presentation, nonce = cw.present(issue_dog(cw).serialized, SHOW_DOG)
+    jwt, disclosures, _ = split(presentation)
+    header, payload = decoded(jwt)
+    body = json_compact(payload)[:-1] + ',"vct":"https://vct.example/other"}'
+    forged = signed_raw(cw.issuer.key, json_compact(header), body)
+    refused(
+        cw.verify(rekey(cw, forged, disclosures, nonce), nonce),
+        CheckName.SIGNATURE,
+        ReasonCode.MALFORMED,
+    )
+
+
+def test_a_disclosure_named_sd_alg_is_refused(cw: CredWorld) -> None:
+    presentation, nonce = cw.present(issue_dog(cw).serialized, SHOW_DOG)
+    jwt, disclosures, _ = split(presentation)
+    header, payload = decoded(jwt)
+    sneaky = Disclosure.create(new_salt(), "_sd_alg", "sha-256")
+    payload["_sd"] = sorted([*payload.get("_sd", []), sneaky.digest])  # type: ignore[misc]
+    forged = sign_compact_jws(header, payload, cw.issuer.key)
+    refused(
+        cw.verify(rekey(cw, forged, [*disclosures, sneaky.encoded], nonce), nonce),
+        CheckName.DISCLOSURES,
+        ReasonCode.DISCLOSURE_CLAIM_CONFLICT,
+    )
+
+
+# --- status: fail closed, and only the issuing office's own lists count -------------------
+
+
+class _Answering(StatusSource):
+    """The chain's lists, except that every entry reads as ``value`` (or raises)."""
+
+    def __init__(self, real: StatusSource, value: object = None, error: Exception | None = None):
+        self.real, self.value, self.error = real, value, error
+
+    def status(self, uri: str, index: int) -> CredentialStatus:
+        if self.error is not None:
+            raise self.error
+        return self.value  # type: ignore[return-value]
+
+    def packed_list(self, uri: str) -> bytes:
+        return self.real.packed_list(uri)
+
+    def list_record(self, uri: str) -> StatusListRecord:
+        return self.real.list_record(uri)
+
+
+@pytest.mark.parametrize("value", [7, None, 0, "valid", 3])
+def test_a_status_other_than_exactly_valid_fails_closed(cw: CredWorld, value: object) -> None:
+    verifier = Verifier(status=_Answering(cw.status, value), trust=cw.trust, clock=cw.now)
+    presentation, nonce = cw.present(issue_dog(cw).serialized, SHOW_DOG)
+    refused(
+        cw.verify(presentation, nonce, context=CONTEXT, verifier=verifier),
+        CheckName.STATUS,
+        ReasonCode.STATUS_VALUE_UNKNOWN,
+    )
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), RecursionError(), KeyError("x")])
+def test_a_status_source_failing_unexpectedly_gives_cannot_verify(
+    cw: CredWorld, error: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    verifier = Verifier(status=_Answering(cw.status, error=error), trust=cw.trust, clock=cw.now)
+    presentation, nonce = cw.present(issue_dog(cw).serialized, SHOW_DOG)
+    result = cw.verify(presentation, nonce, context=CONTEXT, verifier=verifier)
+    assert result.outcome is Outcome.CANNOT_VERIFY, result.to_json()
+    status = result.check(CheckName.STATUS)
+    assert (status.outcome, status.reason_code) == (
+        CheckOutcome.CANNOT_VERIFY,
+        ReasonCode.STATUS_UNAVAILABLE,
+    )
+    assert "status source failed unexpectedly" in caplog.text  # logged, not swallowed
+
+
+@pytest.mark.parametrize("index", [MIN_LIST_SIZE, 2**32 - 1, 2**32, 2**255, 10**80, -1])
+def test_an_index_outside_the_list_is_an_invalid_reference(cw: CredWorld, index: int) -> None:
+    """Beyond the list or beyond uint32: the reference is wrong ("invalid"), not the
+    chain unreachable ("cannot verify")."""
+    presentation, nonce = cw.present(issue_dog(cw).serialized, SHOW_DOG)
+    claim = {"status_list": {"idx": index, "uri": cw.status.list_uri(cw.list_id)}}
+    refused(
+        cw.verify(reissued(cw, presentation, nonce, status=claim), nonce, context=CONTEXT),
+        CheckName.STATUS,
+        ReasonCode.STATUS_REFERENCE_INVALID,
+    )
+
+
+def test_a_status_list_of_another_office_is_refused(cw: CredWorld) -> None:
+    """An accredited office points its credentials at the first office's list, where
+    nobody will ever revoke them."""
+    _, other = cw.new_office({DOG: LevelOfAssurance.HIGH}, admin=cw.world.other_office)
+    issued = other.issue(_samples.dog_permit(cw.today()), holder=cw.holder.public_key)
+    assert issued.status is not None and issued.status.uri == cw.status.list_uri(cw.list_id)
+    presentation, nonce = cw.present(issued.serialized, SHOW_DOG)
+    result = cw.verify(presentation, nonce, context=CONTEXT)
+    refused(result, CheckName.STATUS, ReasonCode.STATUS_LIST_FOREIGN)
+    assert result.check(CheckName.TRUST).outcome is CheckOutcome.PASSED  # trusted otherwise
+
+
+def test_a_status_list_created_after_issuance_is_refused(cw: CredWorld) -> None:
+    d = cw.world.d
+    future = cw.status.list_uri(d.status.list_count())
+    issuer = Issuer(
+        cw.issuer.key,
+        did=cw.issuer.did,
+        status_list=StatusListAllocation(future, RandomIndexAllocator(future, MIN_LIST_SIZE)),
+        clock=cw.now,
+    )
+    issued = issuer.issue(_samples.dog_permit(cw.today()), holder=cw.holder.public_key)
+    advance_time(cw.gateway, 10)
+    list_id, _ = d.status.create_list(cw.world.office_admin)
+    assert cw.status.list_uri(list_id) == future
+    presentation, nonce = cw.present(issued.serialized, SHOW_DOG)
+    refused(
+        cw.verify(presentation, nonce, context=CONTEXT),
+        CheckName.STATUS,
+        ReasonCode.STATUS_LIST_AFTER_ISSUANCE,
+    )
+
+
+class _NoOffices(TrustSource):
+    """The chain's trust decisions, but office records cannot be read."""
+
+    def __init__(self, real: TrustSource) -> None:
+        self.real = real
+
+    def trust_at(self, did: Did, vct: str, at: int) -> TrustVerdict:
+        return self.real.trust_at(did, vct, at)
+
+    def office_admin(self, office: OfficeId) -> ChecksumAddress:
+        raise TrustUnavailableError("node down")
+
+
+def test_a_status_list_owner_that_cannot_be_read_gives_cannot_verify(cw: CredWorld) -> None:
+    verifier = Verifier(status=cw.status, trust=_NoOffices(cw.trust), clock=cw.now)
+    presentation, nonce = cw.present(issue_dog(cw).serialized, SHOW_DOG)
+    result = cw.verify(presentation, nonce, context=CONTEXT, verifier=verifier)
+    assert result.outcome is Outcome.CANNOT_VERIFY, result.to_json()
+    status = result.check(CheckName.STATUS)
+    assert (status.outcome, status.reason_code) == (
+        CheckOutcome.CANNOT_VERIFY,
+        ReasonCode.STATUS_OWNER_UNAVAILABLE,
+    )

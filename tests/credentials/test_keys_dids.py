@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,13 @@ from govchain.credentials import (
     create_key_store,
     resolve_did,
 )
-from govchain.credentials.dids import base58btc_decode, base58btc_encode, did_methods
+from govchain.credentials._encoding import b64url_encode, json_compact
+from govchain.credentials.dids import (
+    MAX_DID_KEY_LENGTH,
+    base58btc_decode,
+    base58btc_encode,
+    did_methods,
+)
 from govchain.credentials.errors import KeyExistsError, KeyNotFoundError, WrongPassphraseError
 from govchain.credentials.keys import key_store_kinds
 
@@ -138,3 +147,139 @@ def test_key_ids_are_checked_and_keys_never_replaced(tmp_path: Path) -> None:
     assert {"encrypted-file", "memory"} <= set(key_store_kinds())
     memory = create_key_store("memory")
     assert memory.generate("m", KeyKind.ED25519).alg == "EdDSA"
+
+
+# --- DIDs from presentations are bounded and canonical (security review) -----------------------
+
+
+@pytest.mark.parametrize("depth", [700, 20_000])
+def test_a_deeply_nested_did_jwk_is_refused_cleanly(depth: int) -> None:
+    did = "did:jwk:" + b64url_encode(("[" * depth + "]" * depth).encode())
+    with pytest.raises(DidError):
+        resolve_did(did)
+
+
+def test_a_did_jwk_must_be_the_canonical_encoding_of_its_key() -> None:
+    """One key, one did:jwk: padded, reordered or re-spaced twins would each take a
+    place in the resolver's cache and dodge a lookup by DID."""
+    key = SigningKey.generate().public_key
+    assert resolve_did(create_did(key, "jwk")).key == key
+    reordered = {"kty": "EC", "crv": "P-256", "x": key.jwk["x"], "y": key.jwk["y"]}
+    for twin in (
+        json_compact({**key.jwk, "pad": "A" * 10}),
+        json_compact({**key.jwk, "kid": "k1"}),
+        json_compact(reordered),
+        json.dumps(key.jwk),  # with spaces
+        json_compact(key.jwk)[:-1] + f',"x":"{key.jwk["x"]}"}}',  # duplicate member
+    ):
+        with pytest.raises(DidError):
+            resolve_did("did:jwk:" + b64url_encode(twin.encode()))
+
+
+def test_an_overlong_or_non_canonical_did_key_is_refused_before_decoding() -> None:
+    key = SigningKey.generate().public_key
+    did = create_did(key, "key")
+    for bad in (
+        "did:key:z" + "2" * (MAX_DID_KEY_LENGTH + 1),
+        "did:key:z" + "2" * 300_000,  # would take many seconds to decode
+        did.replace("did:key:z", "did:key:z1"),  # a leading zero byte
+    ):
+        with pytest.raises(DidError):
+            resolve_did(bad)
+    assert resolve_did(did).key == key
+
+
+def test_es256_signatures_are_emitted_in_low_s_form() -> None:
+    key = SigningKey.generate()
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+    for n in range(64):
+        signature = key.sign(b"message %d" % n)
+        assert int.from_bytes(signature[32:], "big") <= order // 2
+        assert key.public_key.verify(signature, b"message %d" % n)
+
+
+# --- the encrypted file store under pressure (security review) ---------------------------------
+
+
+def test_two_concurrent_adds_of_one_id_leave_exactly_one_key(tmp_path: Path) -> None:
+    store = EncryptedFileKeyStore(tmp_path / "keys", "pw", scrypt_n=2**14)
+    keys = [SigningKey.generate() for _ in range(2)]
+    start = threading.Barrier(2)
+    winners: list[SigningKey] = []
+    losers: list[Exception] = []
+
+    def add(key: SigningKey) -> None:
+        start.wait()
+        try:
+            store.add("race", key)
+            winners.append(key)
+        except KeyExistsError as err:
+            losers.append(err)
+
+    threads = [threading.Thread(target=add, args=(key,)) for key in keys]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(winners) == 1 and len(losers) == 1
+    assert store.load("race").public_key == winners[0].public_key
+    assert [p.name for p in (tmp_path / "keys").iterdir()] == ["race.key.json"]
+
+
+@pytest.mark.parametrize("member", ["kdf", "public_jwk", "cipher", "key_id"])
+def test_a_key_file_missing_a_member_raises_the_stores_error(tmp_path: Path, member: str) -> None:
+    store = EncryptedFileKeyStore(tmp_path, "pw", scrypt_n=2**14)
+    store.generate("k1")
+    path = tmp_path / "k1.key.json"
+    document = json.loads(path.read_text())
+    del document[member]
+    path.write_text(json.dumps(document))
+    for read in (store.load, store.public_key):
+        with pytest.raises(KeyStoreError) as refused:
+            read("k1")
+        assert member in str(refused.value) and refused.value.message_de != str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "kdf",
+    [
+        {"n": 2**30},
+        {"n": 2**21},
+        {"n": 2**14 + 1},
+        {"n": "16384"},
+        {"r": 1000},
+        {"r": 0},
+        {"p": 64},
+        {"n": 2**20, "r": 16},  # each in bounds, together 2 GiB of memory
+        {"salt": 5},
+    ],
+    ids=repr,
+)
+def test_tampered_scrypt_parameters_are_refused_before_any_work(
+    tmp_path: Path, kdf: dict[str, object]
+) -> None:
+    store = EncryptedFileKeyStore(tmp_path, "pw", scrypt_n=2**14)
+    store.generate("k1")
+    path = tmp_path / "k1.key.json"
+    document = json.loads(path.read_text())
+    document["kdf"] = {**document["kdf"], **kdf}
+    path.write_text(json.dumps(document))
+    began = time.monotonic()
+    with pytest.raises(KeyStoreError) as refused:
+        store.load("k1")
+    assert not isinstance(refused.value, WrongPassphraseError)  # the file, not the passphrase
+    assert time.monotonic() - began < 2
+
+
+def test_an_existing_key_directory_open_to_others_is_refused_not_changed(tmp_path: Path) -> None:
+    directory = tmp_path / "keys"
+    directory.mkdir()
+    os.chmod(directory, 0o755)
+    store = EncryptedFileKeyStore(directory, "pw", scrypt_n=2**14)
+    with pytest.raises(KeyStoreError) as refused:
+        store.generate("k1")
+    assert "chmod 700" in str(refused.value)
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o755 and not list(directory.iterdir())
+    os.chmod(directory, 0o700)
+    store.generate("k1")
+    assert store.key_ids() == ["k1"]

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from govchain.credentials import InvalidCredentialError, KeyKind, ReasonCode, SigningKey
-from govchain.credentials._encoding import b64url_decode, b64url_encode
+from govchain.credentials._encoding import b64url_decode, b64url_encode, json_loads_strict
+from govchain.credentials.jose import parse_compact_jws, sign_compact_jws
 from govchain.credentials.keys import PublicKey
 from govchain.credentials.sd_jwt import (
     Disclosure,
@@ -15,6 +16,7 @@ from govchain.credentials.sd_jwt import (
     SdArray,
     SdObject,
     issue_sd_jwt,
+    new_salt,
     present,
     split_sd_jwt,
     verify_sd_jwt,
@@ -164,3 +166,96 @@ def test_present_discloses_only_what_is_asked_and_what_encloses_it() -> None:
     }
     everything = present(issued, disclose=[("children", None)])
     assert verify_sd_jwt(everything, key.public_key).claims["children"] == CLAIMS["children"]
+
+
+# --- parsing hardening (security review) --------------------------------------------------------
+
+
+def signed_raw(key: SigningKey, header: str, body: str) -> str:
+    """A JWS over header and payload JSON exactly as written (duplicates and all)."""
+    signing_input = f"{b64url_encode(header.encode())}.{b64url_encode(body.encode())}"
+    return f"{signing_input}.{b64url_encode(key.sign(signing_input.encode()))}"
+
+
+def reason_of(text: str, key: SigningKey) -> ReasonCode:
+    with pytest.raises(InvalidCredentialError) as refused:
+        verify_sd_jwt(text, key.public_key)
+    return refused.value.reason
+
+
+@pytest.mark.parametrize("alg", [["ES256"], {"alg": "ES256"}, 7, None])
+def test_a_non_string_alg_is_refused_with_a_reason(alg: object) -> None:
+    token = f"{b64url_encode(json.dumps({'alg': alg}).encode())}.e30.AAAA"
+    with pytest.raises(InvalidCredentialError) as refused:
+        parse_compact_jws(token)
+    assert refused.value.reason in (ReasonCode.ALG_NOT_ALLOWED, ReasonCode.ALG_NONE)
+    with pytest.raises(InvalidCredentialError) as refused:
+        parse_compact_jws(token, alg_reason=ReasonCode.KB_SIGNATURE_INVALID)
+    assert refused.value.reason is ReasonCode.KB_SIGNATURE_INVALID
+
+
+@pytest.mark.parametrize("where", ["top", "nested", "array element value"])
+def test_a_disclosure_may_not_name_sd_alg_at_any_level(where: str) -> None:
+    key = SigningKey.generate()
+    sneaky = Disclosure.create(new_salt(), "_sd_alg", "sha-256")
+    if where == "top":
+        payload: dict[str, object] = {"_sd": [sneaky.digest], "_sd_alg": "sha-256"}
+    elif where == "nested":
+        payload = {"address": {"_sd": [sneaky.digest]}, "_sd_alg": "sha-256"}
+    else:
+        element = Disclosure.create(new_salt(), None, {"_sd": [sneaky.digest]})
+        payload = {"items": [{"...": element.digest}], "_sd_alg": "sha-256"}
+    disclosures = [sneaky.encoded] + ([element.encoded] if where == "array element value" else [])
+    issued = sign_compact_jws({"typ": "example+sd-jwt"}, payload, key) + "~"
+    issued += "".join(d + "~" for d in disclosures)
+    assert reason_of(issued, key) is ReasonCode.DISCLOSURE_CLAIM_CONFLICT
+
+
+def test_duplicate_member_names_are_refused_in_header_payload_and_disclosures() -> None:
+    key = SigningKey.generate()
+    header = '{"alg":"ES256","typ":"example+sd-jwt"}'
+    twice_in_header = signed_raw(key, '{"alg":"ES256","typ":"a","typ":"b"}', '{"iss":"x"}')
+    assert reason_of(twice_in_header + "~", key) is ReasonCode.MALFORMED
+    twice_in_payload = signed_raw(key, header, '{"iss":"x","iss":"y"}')
+    assert reason_of(twice_in_payload + "~", key) is ReasonCode.MALFORMED
+    encoded = b64url_encode(b'["salt", "address", {"city": "Aachen", "city": "Soest"}]')
+    with pytest.raises(InvalidCredentialError) as refused:
+        Disclosure.parse(encoded)
+    assert refused.value.reason is ReasonCode.DISCLOSURE_MALFORMED
+
+
+@pytest.mark.parametrize(("levels", "accepted"), [(30, True), (70, False)])
+def test_disclosures_hidden_in_disclosures_have_a_depth_limit(levels: int, accepted: bool) -> None:
+    key = SigningKey.generate()
+    chain: list[Disclosure] = []
+    digest: str | None = None
+    for _ in range(levels):
+        value = {"_sd": [digest]} if digest else {"end": True}
+        chain.append(Disclosure.create(new_salt(), "nest", value))
+        digest = chain[-1].digest
+    issued = sign_compact_jws({"typ": "example+sd-jwt"}, {"_sd": [digest]}, key) + "~"
+    issued += "".join(d.encoded + "~" for d in chain)
+    if accepted:
+        assert "nest" in verify_sd_jwt(issued, key.public_key).claims
+    else:
+        assert reason_of(issued, key) is ReasonCode.DISCLOSURE_MALFORMED
+
+
+def test_json_from_tokens_is_parsed_strictly() -> None:
+    assert json_loads_strict("[" * 64 + "]" * 64) is not None
+    for bad in (
+        "[" * 65 + "]" * 65,  # deeper than the limit
+        "[" * 100_000 + "]" * 100_000,  # so deep that the parser itself would give up
+        '{"a": 1, "a": 1}',  # duplicate member, even with the same value
+        '{"exp": NaN}',
+        "[Infinity]",
+    ):
+        with pytest.raises(ValueError):
+            json_loads_strict(bad)
+
+
+def test_base64url_must_be_canonical() -> None:
+    assert b64url_decode("AA") == b"\0" and b64url_decode("AAA") == b"\0\0"
+    for stray in ("AB", "AAB", "AAAAAB"):  # unused low bits set: a twin of "AA", "AAA", ...
+        with pytest.raises(ValueError):
+            b64url_decode(stray)

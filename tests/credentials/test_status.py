@@ -6,7 +6,9 @@ from __future__ import annotations
 import gzip
 import json
 import stat
+import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,17 +23,26 @@ from govchain.credentials import (
     Issuer,
     Outcome,
     ReasonCode,
+    SigningKey,
     StatusListAllocation,
     StatusReference,
     Verifier,
     _samples,
+    create_did,
 )
-from govchain.credentials._encoding import b64url_decode
-from govchain.credentials.errors import StatusListFullError, StatusReferenceError
+from govchain.credentials._encoding import b64url_decode, b64url_encode
+from govchain.credentials.errors import (
+    StatusListFullError,
+    StatusReferenceError,
+    StatusUnavailableError,
+)
+from govchain.credentials.jose import sign_compact_jws
 from govchain.credentials.status import (
+    MAX_LIST_SIZE,
     MIN_LIST_SIZE,
     RandomIndexAllocator,
     StatusListUri,
+    _checksummed,
     bitstring_status_list_credential,
     read_bitstring_status_list,
     read_token_status_list,
@@ -121,7 +132,7 @@ def test_exports_are_built_from_the_chain_and_signed(cw: CredWorld) -> None:
     )
     header = json.loads(b64url_decode(token.split(".")[0]))
     assert header == {"alg": "ES256", "typ": "statuslist+jwt", "kid": issuer.kid}
-    decoded = read_token_status_list(token, issuer.key.public_key)
+    decoded = read_token_status_list(token, issuer.key.public_key, expected_uri=uri, now=cw.now())
     assert decoded.uri == uri and decoded.bits == 2
     assert len(decoded.packed) * 4 == MIN_LIST_SIZE
     for index in (0, 1, 5, 4711, 130_001):
@@ -235,3 +246,101 @@ def test_an_unreachable_node_gives_cannot_verify_never_valid(tmp_path: Path) -> 
     )
     assert "nicht erreichbar" in status.message_de
     assert result.check(CheckName.SIGNATURE).outcome is CheckOutcome.PASSED
+
+
+# --- bounded input, bounded caches (security review) -------------------------------------------
+
+
+def test_status_references_outside_uint32_are_refused() -> None:
+    top = StatusReference.from_claim({"status_list": {"idx": 2**32 - 1, "uri": URI}})
+    assert top.index == 2**32 - 1
+    for index in (2**32, 2**255, 10**80, -1):
+        with pytest.raises(StatusReferenceError):
+            StatusReference.from_claim({"status_list": {"idx": index, "uri": URI}})
+
+
+def test_an_overlong_status_uri_is_refused_and_not_cached() -> None:
+    with pytest.raises(StatusReferenceError) as refused:
+        StatusListUri.parse(URI + "0" * 100_000)
+    assert len(str(refused.value)) < 300  # the message does not repeat the input
+    with pytest.raises(StatusReferenceError):
+        StatusListUri.parse(URI.replace("/v1/", "/v2/"))
+    assert _checksummed.cache_info().maxsize == 256  # only addresses are cached
+
+
+def test_status_caches_are_bounded_and_list_records_are_read(cw: CredWorld) -> None:
+    source = ChainStatusSource(cw.status.client, max_age=3600, max_entries=3)
+    uri = cw.status.list_uri(cw.list_id)
+    for index in range(10):
+        assert source.status(uri, index) is CredentialStatus.VALID
+    assert len(source._entries) == 3
+    record = source.list_record(uri)
+    assert (record.owner, record.size) == (cw.world.office_admin.address, MIN_LIST_SIZE)
+    assert record.created_at <= cw.now()
+    with pytest.raises(StatusReferenceError):
+        source.status(uri, 2**32)
+    with pytest.raises(StatusReferenceError):
+        source.list_record(cw.status.list_uri(10**6))
+
+
+def _token(key: SigningKey, uri: str, lst: bytes, *, iat: int = 1_000_000, **extra: Any) -> str:
+    payload = {
+        "sub": uri,
+        "iat": iat,
+        "status_list": {"bits": 2, "lst": b64url_encode(lst)},
+        **extra,
+    }
+    return sign_compact_jws({"typ": "statuslist+jwt"}, payload, key)
+
+
+def test_a_token_status_list_is_checked_for_its_list_and_its_age() -> None:
+    key = SigningKey.generate()
+    token = token_status_list_jwt(
+        bytes(MIN_LIST_SIZE // 4),
+        uri=URI,
+        issuer=create_did(key.public_key),
+        key=key,
+        kid="k",
+        issued_at=1_000_000,
+        ttl=300,
+        valid_for=3600,
+    )
+    fresh = read_token_status_list(token, key.public_key, expected_uri=URI, now=1_000_100)
+    assert fresh.status(4711) is CredentialStatus.VALID and fresh.expires_at == 1_003_600
+    for expected_uri, now in (
+        (URI.replace("/7", "/8"), 1_000_100),  # a token for another list
+        (URI, 1_000_000 + 300 + 61),  # older than its ttl
+        (URI, 1_003_600 + 61),  # expired
+        (URI, 1_000_000 - 61),  # issued in the future
+    ):
+        with pytest.raises(StatusUnavailableError):
+            read_token_status_list(token, key.public_key, expected_uri=expected_uri, now=now)
+    for junk in ("", "a.b.c", token + "x", token.replace(".", "..", 1)):
+        with pytest.raises(StatusUnavailableError):
+            read_token_status_list(junk, key.public_key, expected_uri=URI, now=1_000_100)
+    for broken in (
+        _token(key, URI, b"not zlib"),
+        _token(key, URI, zlib.compress(b"\0" * 32)[:-3]),  # truncated stream
+        _token(key, URI, zlib.compress(b"\0" * 32), iat=True),
+    ):
+        with pytest.raises(StatusUnavailableError):
+            read_token_status_list(broken, key.public_key, expected_uri=URI, now=1_000_100)
+
+
+def test_a_compressed_status_list_bomb_is_refused() -> None:
+    """A few kilobytes that would unpack into more than the largest possible list."""
+    key = SigningKey.generate()
+    bomb = zlib.compress(b"\0" * (MAX_LIST_SIZE // 4 + 1), 9)
+    assert len(bomb) < 10_000
+    with pytest.raises(StatusUnavailableError) as refused:
+        read_token_status_list(
+            _token(key, URI, bomb), key.public_key, expected_uri=URI, now=1_000_100
+        )
+    assert "more than" in str(refused.value)
+    document = {
+        "credentialSubject": {
+            "encodedList": "u" + b64url_encode(gzip.compress(b"\0" * (MAX_LIST_SIZE // 4 + 1)))
+        }
+    }
+    with pytest.raises(ValueError):
+        read_bitstring_status_list(document)

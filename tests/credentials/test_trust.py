@@ -73,3 +73,18 @@ def test_the_trust_cache_sees_a_change_after_one_block_period(cw: CredWorld) -> 
     ticks[0] += 2.0
     assert source.trust_at(issuer.did, DOG, at).outcome is TrustOutcome.OFFICE_NOT_ACTIVE
     assert source.trust_at(issuer.did, DOG, at).key_thumbprint == issuer.key.public_key.thumbprint()
+
+
+def test_trust_caches_are_bounded_and_never_keyed_by_unknown_types(cw: CredWorld) -> None:
+    """Presentations choose DIDs and vcts; the cache must only ever evict, not grow."""
+    source = ChainTrustSource(cw.world.d.trust, max_age=3600, max_entries=2)
+    issuers = [cw.issuer.did] + [cw.new_office({DOG: LevelOfAssurance.HIGH})[1].did for _ in "ab"]
+    at = cw.now()
+    for did in issuers:
+        assert source.trust_at(did, DOG, at).trusted
+    assert len(source._cache) == 2
+    unknown = "https://vct.attacker.example/" + "x" * 1000
+    verdict = source.trust_at(cw.issuer.did, unknown, at)
+    assert verdict.outcome is TrustOutcome.NOT_ACCREDITED
+    assert len(source._cache) == 2 and all(vct == DOG for _, vct in source._cache._entries)
+    assert source.office_admin(cw.office) == cw.world.office_admin.address

@@ -12,19 +12,25 @@ from govchain.chain.types import CredentialStatus, LevelOfAssurance
 from govchain.credentials import (
     CheckName,
     CheckOutcome,
+    DangerousDogPermit,
+    InMemoryNonceStore,
     KeyKind,
     LandlordConfirmation,
+    NonceStore,
     Outcome,
     PolicyContext,
     ReasonCode,
+    VerificationRequest,
     VerificationResult,
+    Verifier,
     _samples,
     disclosable_claims,
     stored_claims,
 )
-from govchain.credentials.sd_jwt import ClaimPath
+from govchain.credentials.errors import VerifierConfigError
+from govchain.credentials.sd_jwt import ClaimPath, present
 from govchain.credentials.types import LOCAL_TIMEZONE, CitizenId, TimeWindow
-from tests.credentials.conftest import CredWorld
+from tests.credentials.conftest import AUDIENCE, CredWorld
 
 CASES: list[tuple[str, Any, list[ClaimPath], PolicyContext, set[str]]] = [
     (
@@ -216,3 +222,78 @@ def test_an_eddsa_issuer_with_a_did_key_is_accepted(cw: CredWorld) -> None:
     issued = issuer.issue(_samples.citizen_id(cw.today()), holder=cw.holder.public_key)
     presentation, nonce = cw.present(issued.serialized, [("given_name",)])
     assert cw.verify(presentation, nonce).valid
+
+
+# --- requests and verifiers that cannot work are refused when built (security review) -----------
+
+
+def test_a_request_that_cannot_be_answered_is_refused_when_built() -> None:
+    for bad in (
+        {},  # holder binding (the default) without nonce and audience
+        {"nonce": "n"},
+        {"nonce": "", "audience": "a"},
+        {"nonce": "n", "audience": "a", "at": 10**18},
+        {"nonce": "n", "audience": "a", "at": True},
+        {"nonce": "n", "audience": "a", "expected_vct": "https://vct.example/unknown"},
+        {"expected_vct": DangerousDogPermit.vct, "require_holder_binding": False},
+    ):
+        with pytest.raises(VerifierConfigError) as refused:
+            VerificationRequest(**bad)
+        assert isinstance(refused.value, ValueError) and refused.value.message_de
+    assert VerificationRequest(require_holder_binding=False).nonce is None
+
+
+def test_a_type_requiring_holder_binding_is_checked_even_if_the_request_waives_it(
+    cw: CredWorld,
+) -> None:
+    issued = cw.issuer.issue(_samples.dog_permit(cw.today()), holder=cw.holder.public_key)
+    assert DangerousDogPermit.instance().requires_holder_binding
+    show: list[ClaimPath] = [("dog", "chip_number"), ("insurance", "valid_until")]
+    presentation, nonce = cw.present(issued.serialized, show)
+    context = PolicyContext(chip_number=_samples.CHIP)
+    waived = VerificationRequest(require_holder_binding=False, at=cw.now(), context=context)
+    result = cw.verifier.verify(presentation, waived)  # no exception, a result
+    assert result.outcome is Outcome.CANNOT_VERIFY, result.to_json()
+    binding = result.check(CheckName.HOLDER_BINDING)
+    assert (binding.outcome, binding.reason_code) == (
+        CheckOutcome.CANNOT_VERIFY,
+        ReasonCode.HOLDER_BINDING_NOT_REQUESTED,
+    )
+    bare = present(issued.serialized, disclose=show)
+    with_nonce = VerificationRequest(
+        nonce=nonce, audience=AUDIENCE, at=cw.now(), context=context, require_holder_binding=False
+    )
+    failed(cw.verifier.verify(bare, with_nonce), CheckName.HOLDER_BINDING, ReasonCode.KB_MISSING)
+    assert cw.verifier.verify(presentation, with_nonce).valid
+
+
+def test_the_nonce_store_must_outlive_an_accepted_key_binding_jwt(cw: CredWorld) -> None:
+    """A KB-JWT is accepted for kb_max_age + leeway seconds; a nonce forgotten sooner
+    could be replayed."""
+    with pytest.raises(VerifierConfigError):
+        Verifier(status=cw.status, trust=cw.trust, nonces=InMemoryNonceStore(ttl=300))
+    Verifier(status=cw.status, trust=cw.trust, nonces=InMemoryNonceStore(ttl=360))
+    patient = Verifier(status=cw.status, trust=cw.trust, kb_max_age=3600)
+    assert isinstance(patient.nonces, InMemoryNonceStore) and patient.nonces.ttl >= 3660
+    with pytest.raises(VerifierConfigError):
+        Verifier(status=cw.status, trust=cw.trust, leeway=-1)
+
+
+class _Exploding(NonceStore):
+    def consume(self, nonce: str, now: int) -> bool:
+        raise RuntimeError("the nonce database is on fire")
+
+
+def test_verify_never_raises_and_refuses_what_it_could_not_check(
+    cw: CredWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    verifier = Verifier(status=cw.status, trust=cw.trust, nonces=_Exploding(), clock=cw.now)
+    issued = cw.issuer.issue(_samples.dog_permit(cw.today()), holder=cw.holder.public_key)
+    presentation, nonce = cw.present(issued.serialized, [("dog", "chip_number")])
+    result = cw.verify(presentation, nonce, verifier=verifier)
+    failed(result, CheckName.SIGNATURE, ReasonCode.MALFORMED)
+    assert result.claims is None
+    assert "unexpectedly" in caplog.text and "on fire" in caplog.text  # logged with traceback
+    request = VerificationRequest(nonce="n", audience=AUDIENCE, at=cw.now())
+    for junk in (None, b"bytes", 42, "~" * 100_000):
+        failed(cw.verifier.verify(junk, request), CheckName.SIGNATURE, ReasonCode.MALFORMED)  # type: ignore[arg-type]
