@@ -1,0 +1,100 @@
+"""The verifier app (127.0.0.1:8102): OID4VP 1.0 requests and responses, the results
+API, and the officials' field-check pages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from govchain.credentials import StatusSource, TrustSource
+from govchain.errors import GovchainError
+from govchain.verifier import routes
+from govchain.verifier._wiring import open_service
+from govchain.verifier.errors import VerifierError
+from govchain.verifier.settings import VerifierSettings
+
+__all__ = ["create_app"]
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    detail_de: str,
+    oauth_error: str | None = None,
+) -> JSONResponse:
+    """An RFC 9457 problem; wallet-facing refusals also carry the OAuth ``error`` code."""
+    body: dict[str, object] = {
+        "type": f"https://govchain.example/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "detail_de": detail_de,
+    }
+    if oauth_error is not None:
+        body["error"] = oauth_error
+        body["error_description"] = detail
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def create_app(
+    settings: VerifierSettings,
+    *,
+    sources: tuple[StatusSource, TrustSource] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """The verifier app; status and trust come from the chain in the settings unless
+    ``sources`` are given (e.g. chain sources built in-process)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = open_service(settings, sources=sources, clock=clock)
+        app.state.verifier = service
+        try:
+            yield
+        finally:
+            service.store.close()
+
+    app = FastAPI(title="govchain verifier", version="0.1.0", lifespan=lifespan)
+    app.include_router(routes.router)
+    app.include_router(routes.pages)
+
+    @app.get("/", include_in_schema=False)
+    def _root() -> RedirectResponse:
+        return RedirectResponse("/verifier/")
+
+    @app.exception_handler(VerifierError)
+    async def _verifier_error(request: Request, err: VerifierError) -> Response:
+        page = routes.error_page(request, err)
+        if page is not None:
+            return page
+        return _problem(
+            err.status, err.code, type(err).__name__, err.message, err.message_de, err.oauth_error
+        )
+
+    @app.exception_handler(GovchainError)
+    async def _govchain_error(request: Request, err: GovchainError) -> JSONResponse:
+        return _problem(503, "chain-error", type(err).__name__, err.message, err.message_de)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, err: RequestValidationError) -> JSONResponse:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _problem(
+            422,
+            "invalid-request",
+            "Invalid request",
+            f"The request is invalid at {where}: {first.get('msg')}.",
+            f"Die Anfrage ist ungültig bei {where}: {first.get('msg')}.",
+            "invalid_request",
+        )
+
+    return app

@@ -1,0 +1,331 @@
+"""The verifier's logic: OID4VP 1.0 requests with DCQL, signed request objects served by
+reference, direct_post responses verified against the chain, results kept per request.
+
+The verifier identifies itself with the Client Identifier Prefix
+``decentralized_identifier`` (OID4VP 1.0, 5.9): ``client_id`` is
+``decentralized_identifier:<did:jwk of its key>``, and every request object is a JWT
+(``typ: oauth-authz-req+jwt``) signed with that key, ``kid`` naming the DID's
+verification method. A wallet resolves the DID and checks the signature; no X.509
+certificate or DNS name is involved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import quote, urlencode
+
+from govchain.credentials import (
+    Check,
+    CheckName,
+    CheckOutcome,
+    Outcome,
+    ReasonCode,
+    SigningKey,
+    StatusSource,
+    TrustSource,
+    VerificationRequest,
+    VerificationResult,
+    Verifier,
+    create_did,
+)
+from govchain.credentials.jose import sign_compact_jws
+from govchain.verifier._store import RequestPhase, RequestRow, RequestStore
+from govchain.verifier.checks import (
+    CheckParams,
+    FieldCheck,
+    dcql_query,
+    field_check,
+    missing_claims,
+    select_claims,
+)
+from govchain.verifier.errors import (
+    MalformedResponseError,
+    ReplayedResponseError,
+    RequestExpiredError,
+    RequestNotFoundError,
+    UnknownStateError,
+)
+from govchain.verifier.schemas import result_from_json, result_to_json
+
+__all__ = [
+    "CLIENT_ID_PREFIX",
+    "REQUEST_OBJECT_TYP",
+    "CreatedRequest",
+    "StoredRequest",
+    "VerifierService",
+]
+
+log = logging.getLogger(__name__)
+
+CLIENT_ID_PREFIX: Final = "decentralized_identifier:"
+REQUEST_OBJECT_TYP: Final = "oauth-authz-req+jwt"
+SELF_ISSUED_AUDIENCE: Final = "https://self-issued.me/v2"
+MAX_VP_TOKEN_CHARS: Final = 64_000
+API: Final = "/verifier/v1"
+
+
+@dataclass(frozen=True)
+class CreatedRequest:
+    """A new request: the official keeps ``request_id``; the wallet scans ``openid4vp_uri``."""
+
+    request_id: str
+    check: str
+    title_de: str
+    openid4vp_uri: str
+    request_uri: str
+    client_id: str
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    """A request as the official's page and the API see it."""
+
+    request_id: str
+    check: FieldCheck
+    params: CheckParams
+    title_de: str
+    phase: RequestPhase
+    openid4vp_uri: str
+    expires_at: int
+    result: VerificationResult | None
+
+
+class VerifierService:
+    """Creates OID4VP requests for field checks and verifies the wallets' responses.
+
+    Args:
+        store: where requests and results are kept.
+        key: the verifier's signing key (its DID is derived from it).
+        base_url: the public URL wallets reach this service at.
+        status: status source reading the verifier's own node.
+        trust: trust source reading the verifier's own node.
+        clock: unix seconds (the verification time and request expiry).
+        ttl: seconds a request stays open.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: RequestStore,
+        key: SigningKey,
+        base_url: str,
+        status: StatusSource,
+        trust: TrustSource,
+        clock: Callable[[], float] = time.time,
+        ttl: int = 300,
+    ) -> None:
+        self.store = store
+        self.key = key
+        self.did = create_did(key.public_key)
+        self.kid = f"{self.did}#0"
+        self.client_id = CLIENT_ID_PREFIX + self.did
+        self.base_url = base_url.rstrip("/")
+        self.response_uri = f"{self.base_url}{API}/responses"
+        self._clock = clock
+        self.ttl = ttl
+        self.verifier = Verifier(status=status, trust=trust, clock=clock)
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+    def request_uri(self, ref: str) -> str:
+        """Where the signed request object of ``ref`` is served."""
+        return f"{self.base_url}{API}/request-objects/{ref}"
+
+    def openid4vp_uri(self, ref: str) -> str:
+        """The QR code's content: ``openid4vp://?client_id=...&request_uri=...``."""
+        query = urlencode(
+            {"client_id": self.client_id, "request_uri": self.request_uri(ref)}, quote_via=quote
+        )
+        return f"openid4vp://?{query}"
+
+    # --- requests ----------------------------------------------------------------------
+
+    def create_request(self, check_name: str, params: Mapping[str, Any]) -> CreatedRequest:
+        """A new request for one check; fresh id, reference, state and nonce."""
+        check = field_check(check_name)
+        parsed = check.params(params)
+        now = self._now()
+        row = RequestRow(
+            id=secrets.token_urlsafe(24),
+            ref=secrets.token_urlsafe(24),
+            state=secrets.token_urlsafe(24),
+            nonce=secrets.token_urlsafe(24),
+            check=check.name,
+            params=parsed.model_dump(mode="json", exclude_none=True),
+            created_at=now,
+            expires_at=now + self.ttl,
+            answered=False,
+            answered_at=None,
+            result=None,
+        )
+        self.store.add(row)
+        log.info("verification request %s created for check %s", row.id[:8], check.name)
+        return CreatedRequest(
+            request_id=row.id,
+            check=check.name,
+            title_de=check.title_de(parsed),
+            openid4vp_uri=self.openid4vp_uri(row.ref),
+            request_uri=self.request_uri(row.ref),
+            client_id=self.client_id,
+            expires_at=row.expires_at,
+        )
+
+    def request_object(self, ref: str) -> str:
+        """The signed request object (``oauth-authz-req+jwt``) the QR code refers to."""
+        row = self.store.by_ref(ref)
+        if row is None:
+            raise RequestNotFoundError(ref)
+        now = self._now()
+        if row.phase(now) is not RequestPhase.PENDING:
+            raise RequestExpiredError(row.id)
+        check = field_check(row.check)
+        params = check.params(row.params)
+        payload = {
+            "iss": self.client_id,
+            "aud": SELF_ISSUED_AUDIENCE,
+            "iat": now,
+            "exp": row.expires_at,
+            "client_id": self.client_id,
+            "response_type": "vp_token",
+            "response_mode": "direct_post",
+            "response_uri": self.response_uri,
+            "nonce": row.nonce,
+            "state": row.state,
+            "dcql_query": dcql_query(check, params),
+            "client_metadata": {
+                "vp_formats_supported": {
+                    "dc+sd-jwt": {
+                        "sd-jwt_alg_values": ["ES256", "EdDSA"],
+                        "kb-jwt_alg_values": ["ES256", "EdDSA"],
+                    }
+                }
+            },
+        }
+        return sign_compact_jws({"typ": REQUEST_OBJECT_TYP, "kid": self.kid}, payload, self.key)
+
+    # --- responses ---------------------------------------------------------------------
+
+    def receive_response(self, state: str | None, vp_token: str | None) -> str:
+        """Verify a wallet's direct_post and store the result with its request.
+
+        Protocol faults (unknown state, a second response, an expired request, a
+        vp_token that is not this request's DCQL shape) are refused and change nothing.
+        A readable presentation that fails verification is stored as a red result.
+
+        Returns:
+            the request id.
+        """
+        if not state:
+            raise UnknownStateError()
+        row = self.store.by_state(state)
+        if row is None:
+            raise UnknownStateError()
+        now = self._now()
+        phase = row.phase(now)
+        if phase is RequestPhase.ANSWERED:
+            log.warning("replayed response for request %s refused", row.id[:8])
+            raise ReplayedResponseError(row.id)
+        if phase is RequestPhase.EXPIRED:
+            raise RequestExpiredError(row.id)
+        check = field_check(row.check)
+        params = check.params(row.params)
+        presentation = _presentation(vp_token, check.name)
+        result = self.verifier.verify(
+            presentation,
+            VerificationRequest(
+                nonce=row.nonce,
+                audience=self.client_id,
+                at=now,
+                context=check.context(params),
+                expected_vct=check.vct,
+            ),
+        )
+        minimal = _minimised(result, check.claims(params))
+        if not self.store.answer(row.id, result_to_json(minimal), now):
+            raise ReplayedResponseError(row.id)  # a concurrent response won the race
+        log.info("request %s answered: %s", row.id[:8], minimal.outcome.value)
+        return row.id
+
+    # --- results -----------------------------------------------------------------------
+
+    def get(self, request_id: str) -> StoredRequest:
+        """A request with its phase and, once answered, its result."""
+        row = self.store.by_id(request_id)
+        if row is None:
+            raise RequestNotFoundError(request_id)
+        check = field_check(row.check)
+        params = check.params(row.params)
+        return StoredRequest(
+            request_id=row.id,
+            check=check,
+            params=params,
+            title_de=check.title_de(params),
+            phase=row.phase(self._now()),
+            openid4vp_uri=self.openid4vp_uri(row.ref),
+            expires_at=row.expires_at,
+            result=result_from_json(row.result) if row.result is not None else None,
+        )
+
+    def result(self, request_id: str) -> VerificationResult | None:
+        """The result, or None while pending; RequestExpiredError if it was never answered."""
+        stored = self.get(request_id)
+        if stored.phase is RequestPhase.EXPIRED:
+            raise RequestExpiredError(request_id)
+        return stored.result
+
+
+def _presentation(vp_token: str | None, query_id: str) -> str:
+    """The one presentation of a DCQL ``vp_token``: ``{"<query id>": ["<SD-JWT+KB>"]}``."""
+    if not vp_token:
+        raise MalformedResponseError("vp_token is missing")
+    if len(vp_token) > MAX_VP_TOKEN_CHARS:
+        raise MalformedResponseError("vp_token is too large")
+    try:
+        token = json.loads(vp_token)
+    except (ValueError, RecursionError) as err:
+        raise MalformedResponseError("vp_token is not JSON") from err
+    if not isinstance(token, dict):
+        raise MalformedResponseError("vp_token is not a JSON object keyed by credential query id")
+    if set(token) != {query_id}:
+        raise MalformedResponseError(
+            f"vp_token must hold exactly the credential query {query_id!r}"
+        )
+    presentations = token[query_id]
+    if (
+        not isinstance(presentations, list)
+        or len(presentations) != 1
+        or not isinstance(presentations[0], str)
+    ):
+        raise MalformedResponseError(f"{query_id!r} must be an array of exactly one presentation")
+    return presentations[0]
+
+
+def _minimised(result: VerificationResult, requested: tuple[Any, ...]) -> VerificationResult:
+    """Refuse a presentation lacking a requested claim; drop every claim not requested."""
+    if result.claims is None:
+        return result
+    missing = missing_claims(result.claims, requested)
+    checks = result.checks
+    outcome = result.outcome
+    policy = result.check(CheckName.TYPE_POLICY)
+    if missing and policy.outcome is not CheckOutcome.FAILED:
+        refused = Check.of(
+            CheckName.TYPE_POLICY,
+            CheckOutcome.FAILED,
+            ReasonCode.CLAIM_NOT_DISCLOSED,
+            claim=", ".join(missing),
+        )
+        checks = tuple(refused if c.name is CheckName.TYPE_POLICY else c for c in checks)
+        outcome = Outcome.INVALID
+    return dataclasses.replace(
+        result, checks=checks, outcome=outcome, claims=select_claims(result.claims, requested)
+    )
