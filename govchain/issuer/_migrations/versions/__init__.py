@@ -1,0 +1,1 @@
+"""Revisions of the issuer's database, oldest first; written by hand, checked against the models."""

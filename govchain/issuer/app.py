@@ -1,0 +1,104 @@
+"""The issuer app (127.0.0.1:8101): OID4VCI 1.0 issuance with the pre-authorized code
+flow, the officials' offer API and the German offer page."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from govchain.issuer import routes
+from govchain.issuer.errors import InvalidTokenError, IssuerError, OAuthError, OfferInputError
+from govchain.issuer.service import IssuerService
+from govchain.issuer.settings import IssuerSettings
+from govchain.platform.anchoring.service import AnchoringService
+
+__all__ = ["create_app"]
+
+PROBLEM = "application/problem+json"
+
+
+def _problem_members(
+    status: int, code: str, title: str, detail: str, detail_de: str
+) -> dict[str, object]:
+    return {
+        "type": f"https://govchain.example/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "detail_de": detail_de,
+    }
+
+
+def error_response(err: IssuerError) -> JSONResponse:
+    """Protocol errors as the spec's JSON (``error``, ``error_description``) with the
+    RFC 9457 members beside them; everything else as an RFC 9457 problem."""
+    members = _problem_members(
+        err.status, err.code, type(err).__name__, err.message, err.message_de
+    )
+    if isinstance(err, OAuthError):
+        headers = {"Cache-Control": "no-store"}
+        if isinstance(err, InvalidTokenError):
+            headers["WWW-Authenticate"] = err.www_authenticate
+        body = {"error": err.error, "error_description": err.message, **members}
+        return JSONResponse(body, status_code=err.status, headers=headers)
+    if isinstance(err, OfferInputError) and err.problems:
+        members["problems"] = err.problems
+    return JSONResponse(members, status_code=err.status, media_type=PROBLEM)
+
+
+def create_app(
+    settings: IssuerSettings,
+    *,
+    clock: Callable[[], float] = time.time,
+    anchoring: AnchoringService | None = None,
+) -> FastAPI:
+    """The issuer app on ``settings``.
+
+    Args:
+        settings: validated issuer settings.
+        clock: unix seconds (tests and the demo pass the chain's clock).
+        anchoring: the in-process anchoring service the audit log's hashes go to;
+            None leaves them queued in the audit table.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = IssuerService.open(settings, clock=clock, anchoring=anchoring)
+        app.state.issuer = service
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(title="govchain issuer", version="0.1.0", lifespan=lifespan)
+    app.include_router(routes.oid4vci)
+    app.include_router(routes.router)
+    app.include_router(routes.pages)
+
+    @app.exception_handler(IssuerError)
+    async def _issuer_error(request: Request, err: IssuerError) -> Response:
+        page = routes.error_page(request, err)
+        return page if page is not None else error_response(err)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, err: RequestValidationError) -> JSONResponse:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return JSONResponse(
+            _problem_members(
+                422,
+                "invalid-request",
+                "Invalid request",
+                f"The request is invalid at {where}: {first.get('msg')}.",
+                f"Die Anfrage ist ungültig bei {where}: {first.get('msg')}.",
+            ),
+            status_code=422,
+            media_type=PROBLEM,
+        )
+
+    return app

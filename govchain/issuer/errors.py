@@ -1,0 +1,252 @@
+"""Errors of the issuer service.
+
+Tree (below ``govchain.errors.GovchainError``)::
+
+    IssuerError                              400 issuer-error
+    ├── OfferInputError                      422 invalid-offer       bad type, claims or tx_code
+    ├── OfferNotFoundError                   404 offer-not-found     unknown, used or expired offer
+    ├── IssuerNotReadyError                  503 issuer-not-ready    no status list configured
+    ├── NotAuthenticatedError                401 not-authenticated   no official identified
+    ├── DevIdentityError                     400 dev-identity-malformed
+    ├── DevIdentityRefusedError              403 dev-identity-refused  header outside dev
+    └── OAuthError                           the OAuth 2.0 / OID4VCI protocol errors: ``error`` code
+        ├── TokenRequestError                400 at the token endpoint (RFC 6749 5.2, OID4VCI 6.3)
+        │   ├── InvalidRequestError          invalid_request
+        │   ├── InvalidGrantError            invalid_grant
+        │   └── UnsupportedGrantTypeError    unsupported_grant_type
+        ├── InvalidTokenError                401 invalid_token + WWW-Authenticate (RFC 6750 3.1)
+        └── CredentialRequestError           400 at the credential endpoint (OID4VCI 8.3.1.2)
+            ├── InvalidCredentialRequestError        invalid_credential_request
+            ├── UnknownCredentialConfigurationError  unknown_credential_configuration
+            ├── InvalidProofError                    invalid_proof
+            └── InvalidNonceError                    invalid_nonce
+
+Protocol errors answer with the spec's JSON (``error``, ``error_description``) and, beside
+it, the RFC 9457 members every govchain service uses (``type``, ``title``, ``status``,
+``detail``, ``detail_de``). Every error has an English and a German sentence.
+"""
+
+from __future__ import annotations
+
+from govchain.errors import GovchainError
+
+__all__ = [
+    "CredentialRequestError",
+    "DevIdentityError",
+    "DevIdentityRefusedError",
+    "InvalidCredentialRequestError",
+    "InvalidGrantError",
+    "InvalidNonceError",
+    "InvalidProofError",
+    "InvalidRequestError",
+    "InvalidTokenError",
+    "IssuerError",
+    "IssuerNotReadyError",
+    "NotAuthenticatedError",
+    "OAuthError",
+    "OfferInputError",
+    "OfferNotFoundError",
+    "TokenRequestError",
+    "UnknownCredentialConfigurationError",
+    "UnsupportedGrantTypeError",
+]
+
+
+class IssuerError(GovchainError):
+    """Anything the issuer service refuses."""
+
+    status = 400
+    code = "issuer-error"
+
+
+class OfferInputError(IssuerError):
+    """An offer cannot be made: unknown credential type, invalid claims or tx_code."""
+
+    status = 422
+    code = "invalid-offer"
+
+    def __init__(self, message: str, message_de: str, problems: list[str] | None = None) -> None:
+        super().__init__(message, message_de)
+        self.problems = problems or []
+
+
+class OfferNotFoundError(IssuerError):
+    """No open offer has this id (never made, already redeemed, or expired)."""
+
+    status = 404
+    code = "offer-not-found"
+
+    def __init__(self, offer_id: str) -> None:
+        super().__init__(
+            "There is no open credential offer with this id (unknown, already used or expired).",
+            "Es gibt kein offenes Nachweisangebot mit dieser Kennung (unbekannt, bereits "
+            "eingelöst oder abgelaufen).",
+        )
+        self.offer_id = offer_id
+
+
+class IssuerNotReadyError(IssuerError):
+    """The office cannot issue yet: no status list is configured."""
+
+    status = 503
+    code = "issuer-not-ready"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The issuer has no status list configured (GOVCHAIN_ISSUER_STATUS_LIST_URI); "
+            "credentials cannot be issued.",
+            "Für die ausstellende Stelle ist keine Statusliste eingerichtet "
+            "(GOVCHAIN_ISSUER_STATUS_LIST_URI); Nachweise können nicht ausgestellt werden.",
+        )
+
+
+class NotAuthenticatedError(IssuerError):
+    """No official is identified."""
+
+    status = 401
+    code = "not-authenticated"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Only officials may create offers; identify with X-Govchain-Dev-Official "
+            "(development only) until the officials' login exists.",
+            "Nur Sachbearbeitende dürfen Angebote erstellen; bis zur Anmeldung für "
+            "Sachbearbeitende mit X-Govchain-Dev-Official ausweisen (nur in der Entwicklung).",
+        )
+
+
+class DevIdentityError(IssuerError):
+    """The development identity header is malformed."""
+
+    code = "dev-identity-malformed"
+
+    def __init__(self, value: str) -> None:
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        super().__init__(
+            f"The official identity {shown!r} is malformed; use <office>/<official>.",
+            f"Die Kennung {shown!r} ist fehlerhaft; <Amt>/<Kennung> verwenden.",
+        )
+
+
+class DevIdentityRefusedError(IssuerError):
+    """The development identity header was sent outside development."""
+
+    status = 403
+    code = "dev-identity-refused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The development identity header is refused outside development.",
+            "Die Entwicklungs-Anmeldung ist außerhalb der Entwicklung nicht zulässig.",
+        )
+
+
+class OAuthError(IssuerError):
+    """A protocol error with the OAuth / OID4VCI ``error`` code of the spec."""
+
+    error = "invalid_request"
+
+
+class TokenRequestError(OAuthError):
+    """The token endpoint refuses a request (RFC 6749 5.2, OID4VCI 1.0 6.3)."""
+
+    code = "token-request-refused"
+
+
+class InvalidRequestError(TokenRequestError):
+    """The token request lacks a parameter, e.g. the tx_code the offer requires."""
+
+    error = "invalid_request"
+
+
+class InvalidGrantError(TokenRequestError):
+    """The pre-authorized code is unknown, used or expired, or the tx_code is wrong."""
+
+    error = "invalid_grant"
+
+
+class UnsupportedGrantTypeError(TokenRequestError):
+    """Only the pre-authorized code grant is supported."""
+
+    error = "unsupported_grant_type"
+
+    def __init__(self, grant_type: str) -> None:
+        shown = grant_type[:60]
+        super().__init__(
+            f"The grant type {shown!r} is not supported; use "
+            "urn:ietf:params:oauth:grant-type:pre-authorized_code.",
+            f"Der Grant-Typ {shown!r} wird nicht unterstützt; "
+            "urn:ietf:params:oauth:grant-type:pre-authorized_code verwenden.",
+        )
+
+
+class InvalidTokenError(OAuthError):
+    """The access token is missing, unknown, expired or already used (RFC 6750)."""
+
+    status = 401
+    code = "invalid-token"
+    error = "invalid_token"
+
+    def __init__(self, message: str, message_de: str, *, sent: bool = True) -> None:
+        super().__init__(message, message_de)
+        self.sent = sent
+
+    @property
+    def www_authenticate(self) -> str:
+        """RFC 6750 3.1: no error code when the request carried no token at all."""
+        if not self.sent:
+            return 'Bearer realm="govchain-issuer"'
+        return 'Bearer realm="govchain-issuer", error="invalid_token"'
+
+
+class CredentialRequestError(OAuthError):
+    """The credential endpoint refuses a request (OID4VCI 1.0 8.3.1.2)."""
+
+    code = "credential-request-refused"
+
+
+class InvalidCredentialRequestError(CredentialRequestError):
+    """The credential request is malformed or asks for what the token does not grant."""
+
+    error = "invalid_credential_request"
+
+
+class UnknownCredentialConfigurationError(CredentialRequestError):
+    """The requested credential configuration is not one this issuer offers."""
+
+    error = "unknown_credential_configuration"
+
+    def __init__(self, configuration_id: str) -> None:
+        shown = configuration_id[:80]
+        super().__init__(
+            f"The credential configuration {shown!r} is unknown to this issuer.",
+            f"Die Nachweiskonfiguration {shown!r} ist dieser ausstellenden Stelle unbekannt.",
+        )
+        self.configuration_id = configuration_id
+
+
+class InvalidProofError(CredentialRequestError):
+    """A key proof is missing, malformed, stale, for another audience or badly signed."""
+
+    error = "invalid_proof"
+
+    def __init__(self, reason: str, reason_de: str) -> None:
+        super().__init__(
+            f"The key proof is invalid: {reason}.",
+            f"Der Schlüsselnachweis ist ungültig: {reason_de}.",
+        )
+        self.reason = reason
+
+
+class InvalidNonceError(CredentialRequestError):
+    """The proof's nonce is not a valid, unused c_nonce of this issuer."""
+
+    error = "invalid_nonce"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The key proof's nonce is not a valid c_nonce of this issuer (unknown, used or "
+            "expired); fetch a new one from the nonce endpoint.",
+            "Die Nonce des Schlüsselnachweises ist keine gültige c_nonce dieser Stelle "
+            "(unbekannt, verbraucht oder abgelaufen); eine neue beim Nonce-Endpunkt abrufen.",
+        )

@@ -1,0 +1,83 @@
+"""Settings of the issuer service (``GOVCHAIN_`` prefix), validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from govchain.credentials.errors import StatusReferenceError
+from govchain.credentials.keys import MAX_SCRYPT_N, MIN_SCRYPT_N
+from govchain.credentials.status import MIN_LIST_SIZE, StatusListUri
+from govchain.settings import Environment, GovchainSettings
+
+__all__ = ["IssuerSettings"]
+
+
+class IssuerSettings(GovchainSettings):
+    """The issuer service (127.0.0.1:8101): OID4VCI endpoints, offers, audit log."""
+
+    issuer_host: str = "127.0.0.1"
+    issuer_port: int = Field(default=8101, ge=1, le=65535)
+    issuer_url: str = Field(
+        default="",
+        description="The Credential Issuer Identifier (the public base URL); by default "
+        "http://<host>:<port>. Outside development it must be https.",
+    )
+    issuer_name_de: str = "Ordnungsamt Aachen"
+    issuer_name_en: str = "Public Order Office Aachen"
+    issuer_key_id: str = Field(default="office-signing-key", pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    issuer_key_scrypt_n: int = Field(default=2**17, ge=MIN_SCRYPT_N, le=MAX_SCRYPT_N)
+    issuer_status_list_uri: str | None = Field(
+        default=None,
+        description="The office's status list on chain (created by the office admin); "
+        "credentials are issued only once it is set.",
+    )
+    issuer_status_list_size: int = Field(default=MIN_LIST_SIZE, ge=MIN_LIST_SIZE)
+    issuer_database_url: str | None = None
+    issuer_offer_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
+    issuer_access_token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    issuer_nonce_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    issuer_proof_max_age_seconds: int = Field(default=300, ge=10, le=3600)
+    issuer_tx_code_max_attempts: int = Field(default=5, ge=1, le=20)
+    issuer_batch_size: int = Field(default=3, ge=1, le=20)
+    issuer_anchoring_namespace: str = Field(
+        default="issuer.aachen", pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$"
+    )
+
+    @model_validator(mode="after")
+    def _check_issuer(self) -> Self:
+        if self.issuer_status_list_uri is not None:
+            try:
+                StatusListUri.parse(self.issuer_status_list_uri)
+            except StatusReferenceError as err:
+                raise ValueError(
+                    "GOVCHAIN_ISSUER_STATUS_LIST_URI is not a govchain status list URI"
+                ) from err
+        url = self.credential_issuer
+        if not url.startswith(("http://", "https://")) or url.endswith("/"):
+            raise ValueError("GOVCHAIN_ISSUER_URL must be an http(s) URL without trailing '/'")
+        if self.environment is not Environment.DEVELOPMENT and not url.startswith("https://"):
+            raise ValueError("GOVCHAIN_ISSUER_URL must be an https URL outside development")
+        return self
+
+    @property
+    def credential_issuer(self) -> str:
+        """The Credential Issuer Identifier: what proofs name as ``aud``."""
+        return self.issuer_url or f"http://{self.issuer_host}:{self.issuer_port}"
+
+    @property
+    def issuer_dir(self) -> Path:
+        """Everything the issuer writes: database, office key, status allocations."""
+        return self.data_dir / "issuer"
+
+    @property
+    def issuer_db_url(self) -> str:
+        """The issuer's database: ``<data_dir>/issuer/issuer.sqlite3`` unless configured."""
+        return self.issuer_database_url or f"sqlite:///{self.issuer_dir / 'issuer.sqlite3'}"
+
+    @property
+    def development(self) -> bool:
+        """Whether development-only mechanisms (the official header) are allowed."""
+        return self.environment is Environment.DEVELOPMENT
