@@ -50,6 +50,16 @@ archive_app = typer.Typer(
     help="Das Digitale Stadtarchiv: hand over records, run its schedule, verify evidence.",
     no_args_is_help=True,
 )
+verifier_app = typer.Typer(
+    help="Der Prüfdienst (OID4VP) on 127.0.0.1:8102: officials' field checks.",
+    no_args_is_help=True,
+)
+issuer_app = typer.Typer(
+    help="Der Ausstellungsdienst (OID4VCI) on 127.0.0.1:8101: credential offers.",
+    no_args_is_help=True,
+)
+app.add_typer(issuer_app, name="issuer")
+app.add_typer(verifier_app, name="verifier")
 app.add_typer(anchoring_app, name="anchoring")
 app.add_typer(archive_app, name="archive")
 app.add_typer(platform_app, name="platform")
@@ -546,17 +556,28 @@ def chain_grant_role(
 # --- anchoring ---------------------------------------------------------------------------
 
 
+def _service_settings(cls: type[GovchainSettings]) -> Any:
+    """A service's settings, with validation problems as one clear error."""
+    from pydantic import ValidationError
+
+    from govchain.errors import SettingsError
+
+    try:
+        return cls()
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in err.errors()
+        )
+        raise SettingsError(
+            f"Invalid govchain settings: {problems}.",
+            f"Ungültige govchain-Einstellungen: {problems}.",
+        ) from err
+
+
 def _platform_settings() -> Any:
     from govchain.platform.settings import PlatformSettings
 
-    try:
-        return PlatformSettings()
-    except Exception as err:  # pydantic's ValidationError, reported like load_settings does
-        from govchain.errors import SettingsError
-
-        raise SettingsError(
-            f"Invalid govchain settings: {err}.", f"Ungültige Einstellungen: {err}."
-        ) from err
+    return _service_settings(PlatformSettings)
 
 
 @anchoring_app.command("account")
@@ -748,6 +769,171 @@ def platform_serve(
         port=settings.platform_port,
         log_level="warning",
     )
+
+
+# --- verifier --------------------------------------------------------------------------
+
+
+def _verifier_settings() -> Any:
+    from govchain.verifier.settings import VerifierSettings
+
+    return _service_settings(VerifierSettings)
+
+
+VerifierUrl = Annotated[
+    str | None,
+    typer.Option("--url", help="The verifier service (default http://127.0.0.1:8102)."),
+]
+
+
+def _verifier_url(url: str | None) -> str:
+    if url:
+        return url
+    settings = _verifier_settings()
+    return f"http://{settings.verifier_host}:{settings.verifier_port}"
+
+
+@verifier_app.command("serve")
+@_fails_clearly
+def verifier_serve(
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8102).")] = None,
+) -> None:
+    """Serve the verifier (field-check pages and OID4VP endpoints) until Ctrl-C."""
+    import uvicorn
+
+    from govchain.chain.ganache import ensure_port_free
+    from govchain.verifier.app import create_app
+
+    settings = _verifier_settings()
+    if port is not None:
+        settings = settings.model_copy(update={"verifier_port": port})
+    ensure_port_free(settings.verifier_host, settings.verifier_port)
+    console.print(
+        f"Prüfdienst unter http://{settings.verifier_host}:{settings.verifier_port}/verifier/ "
+        "(Beenden mit Strg-C)."
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.verifier_host,
+        port=settings.verifier_port,
+        log_level="warning",
+    )
+
+
+@verifier_app.command("request")
+@_fails_clearly
+def verifier_request(
+    check: Annotated[
+        str, typer.Option("--check", help="strassenmusik, hund, wohnungsgeber, buergerid.")
+    ],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="A check parameter KEY=VALUE (repeat), e.g. zone=markt."),
+    ] = None,
+    url: VerifierUrl = None,
+) -> None:
+    """Start a field check; prints the openid4vp:// URI for the wallet (its id goes to stderr)."""
+    from govchain.verifier import VerifierClient
+
+    params: dict[str, str | int | None] = {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise GovchainError(
+                f"--param {item!r} is not KEY=VALUE.", f"--param {item!r} ist nicht SCHLÜSSEL=WERT."
+            )
+        params[key] = value
+    with VerifierClient(_verifier_url(url)) as client:
+        info = client.create_request(check, params)
+    typer.echo(info.openid4vp_uri)
+    err_console.print(f"Anfrage-ID / request id: {info.request_id}", highlight=False)
+
+
+@verifier_app.command("result")
+@_fails_clearly
+def verifier_result(
+    request_id: Annotated[str, typer.Argument(help="The request id printed by `request`.")],
+    url: VerifierUrl = None,
+) -> None:
+    """Print a check's result as JSON; exit 0 valid, 1 not valid, 2 still pending."""
+    import json
+
+    from govchain.verifier import Pending, VerifierClient
+
+    with VerifierClient(_verifier_url(url)) as client:
+        result = client.result(request_id)
+    if isinstance(result, Pending):
+        typer.echo(json.dumps({"request_id": request_id, "status": "pending"}))
+        raise typer.Exit(2)
+    typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    if not result.valid:
+        raise typer.Exit(1)
+
+
+# --- issuer ----------------------------------------------------------------------------
+
+
+def _issuer_settings() -> Any:
+    from govchain.issuer.settings import IssuerSettings
+
+    return _service_settings(IssuerSettings)
+
+
+@issuer_app.command("serve")
+@_fails_clearly
+def issuer_serve(
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8101).")] = None,
+) -> None:
+    """Serve the OID4VCI issuer (metadata, token, nonce, credential, offer pages) until Ctrl-C."""
+    import uvicorn
+
+    from govchain.chain.ganache import ensure_port_free
+    from govchain.issuer.app import create_app
+
+    settings = _issuer_settings()
+    if port is not None:
+        settings = settings.model_copy(update={"issuer_port": port})
+    ensure_port_free(settings.issuer_host, settings.issuer_port)
+    console.print(
+        f"Ausstellungsdienst unter http://{settings.issuer_host}:{settings.issuer_port} "
+        "(Beenden mit Strg-C)."
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.issuer_host,
+        port=settings.issuer_port,
+        log_level="warning",
+    )
+
+
+@issuer_app.command("offer")
+@_fails_clearly
+def issuer_offer(
+    credential_type: Annotated[
+        str,
+        typer.Option("--type", help="Configuration id (e.g. street_music_permit_sd_jwt) or vct."),
+    ],
+    claims: Annotated[Path, typer.Option("--claims", help="The credential's claims (JSON file).")],
+    tx_code: Annotated[
+        str | None, typer.Option("--tx-code", help="Transaction code the holder must enter.")
+    ] = None,
+    by_reference: Annotated[
+        bool, typer.Option("--by-reference", help="Put a credential_offer_uri in the offer.")
+    ] = False,
+) -> None:
+    """Create a credential offer; prints the openid-credential-offer:// URI (tx code on stderr)."""
+    from govchain.issuer import offer_from_file
+
+    created = offer_from_file(
+        _issuer_settings(), credential_type, claims, tx_code=tx_code, by_reference=by_reference
+    )
+    typer.echo(created.offer_uri)
+    if created.tx_code:
+        err_console.print(
+            "Transaktionscode getrennt übermitteln / send the tx code separately: "
+            f"{created.tx_code}",
+            highlight=False,
+        )
 
 
 # --- archive ---------------------------------------------------------------------------

@@ -308,6 +308,13 @@ def test_every_command_has_help() -> None:
         ["archive", "handover"],
         ["archive", "run"],
         ["archive", "verify"],
+        ["issuer"],
+        ["issuer", "serve"],
+        ["issuer", "offer"],
+        ["verifier"],
+        ["verifier", "serve"],
+        ["verifier", "request"],
+        ["verifier", "result"],
     ):
         code, out, _ = invoke(*command, "--help")
         assert code == 0 and "Usage" in out, command
