@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from govchain._problems import PROBLEM_MEDIA_TYPE, problem_members
 from govchain.issuer import routes
 from govchain.issuer.errors import InvalidTokenError, IssuerError, OAuthError, OfferInputError
 from govchain.issuer.service import IssuerService
@@ -19,27 +20,11 @@ from govchain.platform.anchoring.service import AnchoringService
 
 __all__ = ["create_app"]
 
-PROBLEM = "application/problem+json"
-
-
-def _problem_members(
-    status: int, code: str, title: str, detail: str, detail_de: str
-) -> dict[str, object]:
-    return {
-        "type": f"https://govchain.example/problems/{code}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "detail_de": detail_de,
-    }
-
 
 def error_response(err: IssuerError) -> JSONResponse:
     """Protocol errors as the spec's JSON (``error``, ``error_description``) with the
     RFC 9457 members beside them; everything else as an RFC 9457 problem."""
-    members = _problem_members(
-        err.status, err.code, type(err).__name__, err.message, err.message_de
-    )
+    members = problem_members(err.status, err.code, type(err).__name__, err.message, err.message_de)
     if isinstance(err, OAuthError):
         headers = {"Cache-Control": "no-store"}
         if isinstance(err, InvalidTokenError):
@@ -48,7 +33,7 @@ def error_response(err: IssuerError) -> JSONResponse:
         return JSONResponse(body, status_code=err.status, headers=headers)
     if isinstance(err, OfferInputError) and err.problems:
         members["problems"] = err.problems
-    return JSONResponse(members, status_code=err.status, media_type=PROBLEM)
+    return JSONResponse(members, status_code=err.status, media_type=PROBLEM_MEDIA_TYPE)
 
 
 def create_app(
@@ -90,7 +75,7 @@ def create_app(
         first = err.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
         return JSONResponse(
-            _problem_members(
+            problem_members(
                 422,
                 "invalid-request",
                 "Invalid request",
@@ -98,7 +83,7 @@ def create_app(
                 f"Die Anfrage ist ungültig bei {where}: {first.get('msg')}.",
             ),
             status_code=422,
-            media_type=PROBLEM,
+            media_type=PROBLEM_MEDIA_TYPE,
         )
 
     return app

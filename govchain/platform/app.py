@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from govchain._problems import problem_response
 from govchain.errors import GovchainError
 from govchain.platform.anchoring import routes as anchoring_routes
 from govchain.platform.anchoring._wiring import connect_chain
@@ -28,22 +29,7 @@ from govchain.platform.settings import PlatformSettings
 
 __all__ = ["create_app"]
 
-PROBLEM = "application/problem+json"
-
-
-def _problem(status: int, code: str, title: str, detail: str, detail_de: str) -> JSONResponse:
-    """An RFC 9457 problem details response, with the German text beside the English."""
-    return JSONResponse(
-        {
-            "type": f"https://govchain.example/problems/{code}",
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "detail_de": detail_de,
-        },
-        status_code=status,
-        media_type=PROBLEM,
-    )
+_problem = problem_response
 
 
 def create_app(settings: PlatformSettings, *, run_worker: bool = True) -> FastAPI:
