@@ -29,8 +29,6 @@ from govchain.platform.settings import PlatformSettings
 
 __all__ = ["create_app"]
 
-_problem = problem_response
-
 
 def create_app(settings: PlatformSettings, *, run_worker: bool = True) -> FastAPI:
     """The platform app with its anchoring service (and worker thread, unless told not)."""
@@ -81,28 +79,34 @@ def create_app(settings: PlatformSettings, *, run_worker: bool = True) -> FastAP
 
     @app.exception_handler(AnchoringError)
     async def _anchoring_error(request: Request, err: AnchoringError) -> JSONResponse:
-        return _problem(err.status, err.code, type(err).__name__, err.message, err.message_de)
+        return problem_response(
+            err.status, err.code, type(err).__name__, err.message, err.message_de
+        )
 
     @app.exception_handler(ArchiveError)
     async def _archive_error(request: Request, err: ArchiveError) -> JSONResponse:
-        return _problem(err.status, err.code, type(err).__name__, err.message, err.message_de)
+        return problem_response(
+            err.status, err.code, type(err).__name__, err.message, err.message_de
+        )
 
     @app.exception_handler(AskError)
     async def _ask_error(request: Request, err: AskError) -> Response:
         page = ask_routes.error_page(request, err)  # German HTML for the ASK's pages
         if page is not None:
             return page
-        return _problem(err.status, err.code, type(err).__name__, err.message, err.message_de)
+        return problem_response(
+            err.status, err.code, type(err).__name__, err.message, err.message_de
+        )
 
     @app.exception_handler(GovchainError)
     async def _govchain_error(request: Request, err: GovchainError) -> JSONResponse:
-        return _problem(503, "chain-error", type(err).__name__, err.message, err.message_de)
+        return problem_response(503, "chain-error", type(err).__name__, err.message, err.message_de)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, err: RequestValidationError) -> JSONResponse:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return _problem(
+        return problem_response(
             422,
             "invalid-request",
             "Invalid request",
