@@ -4,13 +4,11 @@ on a real chain, and RFC 9457 problems for every bad request."""
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from govchain.chain.accounts import AccountStore
 from govchain.chain.backends import ChainBackend, GanacheBackend
@@ -22,32 +20,17 @@ from govchain.platform.anchoring.receipts import load_receipt, verify_receipt
 from govchain.platform.app import create_app
 from govchain.platform.settings import PlatformSettings
 from govchain.settings import PLACEHOLDER_PASSPHRASE
+from tests._server import ServedApp
 from tests.conftest import World, free_port
 
 NS = "opendata.soest"
 
 
-class Server:
+class Server(ServedApp):
+    """The platform app, served on its configured loopback port."""
+
     def __init__(self, settings: PlatformSettings) -> None:
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=settings.platform_port, log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{settings.platform_port}"
-
-    def __enter__(self) -> httpx.Client:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.client = httpx.Client(base_url=self.url, timeout=30)
-        return self.client
-
-    def __exit__(self, *exc: object) -> None:
-        self.client.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
+        super().__init__(create_app(settings), settings.platform_port, timeout=30)
 
 
 pytestmark = pytest.mark.ganache

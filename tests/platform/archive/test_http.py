@@ -10,7 +10,6 @@ import os
 import shutil
 import struct
 import subprocess
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -18,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from govchain.chain.accounts import AccountStore
 from govchain.chain.backends import ChainBackend, GanacheBackend
@@ -29,35 +27,18 @@ from govchain.platform.app import create_app
 from govchain.platform.archive.evidence import load_evidence_record
 from govchain.platform.settings import PlatformSettings
 from govchain.settings import PLACEHOLDER_PASSPHRASE
+from tests._server import ServedApp
 from tests.conftest import World, free_port
 from tests.platform.archive.conftest import INFO, PAYLOAD, make_bag, zip_bag
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-class Server:
-    """The platform app under uvicorn in a thread, on a free loopback port."""
+class Server(ServedApp):
+    """The platform app, served on its configured loopback port."""
 
     def __init__(self, settings: PlatformSettings) -> None:
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=settings.platform_port, log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{settings.platform_port}"
-
-    def __enter__(self) -> httpx.Client:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.client = httpx.Client(base_url=self.url, timeout=60)
-        return self.client
-
-    def __exit__(self, *exc: object) -> None:
-        self.client.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
+        super().__init__(create_app(settings), settings.platform_port, timeout=60)
 
 
 def _environment(monkeypatch: pytest.MonkeyPatch, data: Path, rpc_url: str | None) -> None:
