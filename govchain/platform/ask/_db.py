@@ -2,77 +2,48 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
-from typing import Any
 
-from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
+
+from govchain._sql import Migrations
+from govchain._sql import open_engine as _open_engine
 
 __all__ = [
     "MIGRATIONS",
     "VERSION_TABLE",
+    "alembic_config",
     "current_revision",
     "head_revision",
     "migrate",
     "open_engine",
 ]
 
-log = logging.getLogger(__name__)
-
-MIGRATIONS = Path(__file__).parent / "_migrations"
 VERSION_TABLE = "alembic_version_ask"
+MIGRATIONS = Migrations(Path(__file__).parent / "_migrations", VERSION_TABLE, "ASK catalogue")
 
 
 def alembic_config(url: str | None = None) -> Config:
     """An Alembic configuration for the ASK's migrations, without an ini file."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    if url is not None:
-        config.set_main_option("sqlalchemy.url", url)
-    return config
+    return MIGRATIONS.config(url)
 
 
 def open_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite, the directory is created and WAL switched on."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: object) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    return engine
+    return _open_engine(url)
 
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent; one transaction)."""
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    log.info("ASK catalogue schema at revision %s", head_revision())
+    MIGRATIONS.migrate(engine)
 
 
 def head_revision() -> str | None:
     """The newest revision among the shipped migrations."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return MIGRATIONS.head()
 
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, read from ``alembic_version_ask``."""
-    with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-        return context.get_current_revision()
+    return MIGRATIONS.current(engine)

@@ -1,45 +1,10 @@
-"""Alembic environment of the ASK: run by ``govchain.platform.ask._db.migrate``.
-
-Online, the caller hands over an open connection (``config.attributes["connection"]``);
-offline (``--sql``), the SQL for ``sqlalchemy.url``'s dialect is printed, which is how
-the PostgreSQL DDL is checked without a PostgreSQL server.
-"""
+"""Alembic environment of the ASK; the body is ``govchain._sql.run_alembic_env``."""
 
 from __future__ import annotations
 
 from alembic import context
 
+from govchain._sql import run_alembic_env
 from govchain.platform.ask._models import Base
 
-VERSION_TABLE = "alembic_version_ask"
-
-config = context.config
-
-
-def _run_offline() -> None:
-    context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
-        target_metadata=Base.metadata,
-        version_table=VERSION_TABLE,
-        literal_binds=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-def _run_online() -> None:
-    connection = config.attributes["connection"]
-    context.configure(
-        connection=connection,
-        target_metadata=Base.metadata,
-        version_table=VERSION_TABLE,
-        render_as_batch=connection.dialect.name == "sqlite",
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-if context.is_offline_mode():
-    _run_offline()
-else:
-    _run_online()
+run_alembic_env(context, Base.metadata, "alembic_version_ask")

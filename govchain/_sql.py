@@ -1,0 +1,114 @@
+"""SQL databases of the services: engines with the SQLite settings govchain relies on,
+and each service's own Alembic migrations (own folder, own version table), applied at
+start without an ini file.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+
+__all__ = ["Migrations", "open_engine", "run_alembic_env"]
+
+log = logging.getLogger(__name__)
+
+
+def open_engine(url: str, *, immediate_transactions: bool = False) -> Engine:
+    """An engine for ``url``. For SQLite: the folder is created, WAL and fully synchronous
+    commits (nothing acknowledged is lost on a crash), foreign keys enforced; with
+    ``immediate_transactions`` every transaction takes the write lock at once, which
+    serialises single-use steps also between processes."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: object) -> None:
+        if immediate_transactions:
+            dbapi_connection.isolation_level = None  # BEGIN is issued below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    if immediate_transactions:
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Migrations:
+    """One service's Alembic migrations: their folder and their own version table."""
+
+    def __init__(self, directory: Path, version_table: str, label: str) -> None:
+        self.directory = directory
+        self.version_table = version_table
+        self.label = label
+
+    def config(self, url: str | None = None) -> Config:
+        """An Alembic configuration for these migrations."""
+        config = Config()
+        config.set_main_option("script_location", str(self.directory))
+        if url is not None:
+            config.set_main_option("sqlalchemy.url", url)
+        return config
+
+    def migrate(self, engine: Engine) -> None:
+        """Bring the schema to the newest revision (idempotent; one transaction)."""
+        config = self.config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        log.info("%s schema at revision %s", self.label, self.head())
+
+    def head(self) -> str | None:
+        """The newest shipped revision."""
+        return ScriptDirectory.from_config(self.config()).get_current_head()
+
+    def current(self, engine: Engine) -> str | None:
+        """The revision the database is at."""
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"version_table": self.version_table}
+            )
+            return context.get_current_revision()
+
+
+def run_alembic_env(context: EnvironmentContext, metadata: MetaData, version_table: str) -> None:
+    """The body of a service's ``env.py``: online with the connection the caller handed
+    over (``config.attributes["connection"]``), offline (``--sql``) printing the SQL for
+    ``sqlalchemy.url``'s dialect (how PostgreSQL DDL is checked without a server)."""
+    config = context.config
+    if context.is_offline_mode():
+        context.configure(
+            url=config.get_main_option("sqlalchemy.url"),
+            target_metadata=metadata,
+            version_table=version_table,
+            literal_binds=True,
+        )
+    else:
+        connection = config.attributes["connection"]
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table=version_table,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+    with context.begin_transaction():
+        context.run_migrations()
