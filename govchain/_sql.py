@@ -11,7 +11,6 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
@@ -90,10 +89,15 @@ class Migrations:
             return context.get_current_revision()
 
 
-def run_alembic_env(context: EnvironmentContext, metadata: MetaData, version_table: str) -> None:
+def run_alembic_env(context: Any, metadata: MetaData, version_table: str) -> None:
     """The body of a service's ``env.py``: online with the connection the caller handed
     over (``config.attributes["connection"]``), offline (``--sql``) printing the SQL for
-    ``sqlalchemy.url``'s dialect (how PostgreSQL DDL is checked without a server)."""
+    ``sqlalchemy.url``'s dialect (how PostgreSQL DDL is checked without a server).
+
+    ``context`` is the ``alembic.context`` module proxy, which typing knows only as a
+    module; it behaves as an ``EnvironmentContext``.
+    """
+    assert isinstance(context.config, Config)
     config = context.config
     if context.is_offline_mode():
         context.configure(
