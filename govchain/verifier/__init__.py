@@ -4,6 +4,8 @@ HTTP client the CLI uses.
 
 Start a check with ``VerifierClient(url).create_request(check, params)`` (or the
 service's ``POST /verifier/v1/requests``); read its result with ``.result(id)``.
+"Login mit BürgerID" is the OpenID Connect provider under ``/oidc`` (``OidcProvider``;
+its clients are ``OidcClient`` settings).
 """
 
 from govchain.verifier.app import create_app
@@ -22,8 +24,9 @@ from govchain.verifier.errors import (
     VerifierProblemError,
     VerifierUnreachableError,
 )
+from govchain.verifier.oidc import OidcProvider
 from govchain.verifier.service import CreatedRequest, StoredRequest, VerifierService
-from govchain.verifier.settings import VerifierSettings
+from govchain.verifier.settings import OidcClient, VerifierSettings
 
 __all__ = [
     "CheckParameterError",
@@ -31,6 +34,8 @@ __all__ = [
     "CreatedRequestInfo",
     "FieldCheck",
     "MalformedResponseError",
+    "OidcClient",
+    "OidcProvider",
     "Pending",
     "ReplayedResponseError",
     "RequestExpiredError",

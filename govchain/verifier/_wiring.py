@@ -17,11 +17,13 @@ from govchain.credentials import (
     StatusSource,
     TrustSource,
 )
+from govchain.verifier._oidc_store import LoginStore
 from govchain.verifier._store import RequestStore
+from govchain.verifier.oidc import OidcProvider
 from govchain.verifier.service import VerifierService
 from govchain.verifier.settings import VerifierSettings
 
-__all__ = ["chain_sources", "open_service", "verifier_key"]
+__all__ = ["chain_sources", "open_provider", "open_service", "verifier_key"]
 
 
 def verifier_key(settings: VerifierSettings) -> SigningKey:
@@ -68,4 +70,22 @@ def open_service(
         trust=trust,
         clock=clock,
         ttl=settings.verifier_request_ttl_seconds,
+    )
+
+
+def open_provider(
+    settings: VerifierSettings,
+    verifier: VerifierService,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> OidcProvider:
+    """The "Login mit BürgerID" provider over ``verifier``; logins on SQLite."""
+    return OidcProvider(
+        verifier=verifier,
+        store=LoginStore(settings.verifier_dir / "oidc.sqlite3"),
+        clients=settings.verifier_oidc_clients,
+        pairwise_secret=settings.verifier_oidc_pairwise_secret.get_secret_value().encode(),
+        code_ttl=settings.verifier_oidc_code_ttl_seconds,
+        token_ttl=settings.verifier_oidc_token_ttl_seconds,
+        clock=clock,
     )

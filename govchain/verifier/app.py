@@ -1,5 +1,5 @@
 """The verifier app (127.0.0.1:8102): OID4VP 1.0 requests and responses, the results
-API, and the officials' field-check pages."""
+API, the officials' field-check pages, and "Login mit BürgerID" (OIDC under ``/oidc``)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from govchain.credentials import StatusSource, TrustSource
 from govchain.errors import GovchainError
 from govchain.verifier import routes
-from govchain.verifier._wiring import open_service
-from govchain.verifier.errors import VerifierError
+from govchain.verifier._wiring import open_provider, open_service
+from govchain.verifier.errors import OidcError, VerifierError
 from govchain.verifier.settings import VerifierSettings
 
 __all__ = ["create_app"]
@@ -57,19 +57,27 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = open_service(settings, sources=sources, clock=clock)
+        provider = open_provider(settings, service, clock=clock)
         app.state.verifier = service
+        app.state.oidc = provider
         try:
             yield
         finally:
+            provider.store.close()
             service.store.close()
 
     app = FastAPI(title="govchain verifier", version="0.1.0", lifespan=lifespan)
     app.include_router(routes.router)
     app.include_router(routes.pages)
+    app.include_router(routes.oidc)
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:
         return RedirectResponse("/verifier/")
+
+    @app.exception_handler(OidcError)
+    async def _oidc_error(request: Request, err: OidcError) -> Response:
+        return routes.oidc_error(request, err)
 
     @app.exception_handler(VerifierError)
     async def _verifier_error(request: Request, err: VerifierError) -> Response:

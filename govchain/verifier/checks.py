@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -29,8 +29,10 @@ from govchain.credentials.types import (
 from govchain.verifier.errors import CheckParameterError, UnknownCheckError
 
 __all__ = [
+    "LOGIN_CHECK",
     "CheckParams",
     "FieldCheck",
+    "LoginParams",
     "claim_label",
     "dcql_query",
     "field_check",
@@ -80,6 +82,12 @@ class CitizenIdParams(CheckParams):
     min_level: Literal["basisregistrierung", "substanziell", "hoch"] = "substanziell"
 
 
+class LoginParams(CitizenIdParams):
+    """A "Login mit BürgerID": the minimum level, and whether the service may see the address."""
+
+    address: bool = False
+
+
 _CHECKS: dict[str, FieldCheck] = {}
 
 
@@ -92,6 +100,8 @@ class FieldCheck(ABC):
     label_en: ClassVar[str]
     params_model: ClassVar[type[CheckParams]]
     requested: ClassVar[tuple[ClaimPath, ...]]
+    listed: ClassVar[bool] = True
+    """False for checks only the service itself starts (the OIDC login), never officials."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -251,17 +261,61 @@ class CitizenIdCheck(FieldCheck):
         return f"BürgerID, mindestens {params.min_level}"
 
 
+LOGIN_CHECK: Final = "buergerid-login"
+
+
+class CitizenLoginCheck(FieldCheck):
+    """The BürgerID behind "Login mit BürgerID": the identifying data the pairwise
+    subject is derived from (names, birth date and place), the level, and the address
+    only when the service asked for scope ``address``. Not offered to officials."""
+
+    name = LOGIN_CHECK
+    ctype = CitizenId
+    label_de = "Login mit BürgerID"
+    label_en = "Login with BürgerID"
+    params_model = LoginParams
+    listed = False
+    requested = (
+        ("given_name",),
+        ("family_name",),
+        ("birth_date",),
+        ("birth_place",),
+        ("level_of_assurance",),
+    )
+    address_claims: ClassVar[tuple[ClaimPath, ...]] = (
+        ("address", "street"),
+        ("address", "house_number"),
+        ("address", "postal_code"),
+        ("address", "city"),
+    )
+
+    def claims(self, params: CheckParams) -> tuple[ClaimPath, ...]:
+        """The address only with scope ``address``."""
+        assert isinstance(params, LoginParams)
+        return (*self.requested, *self.address_claims) if params.address else self.requested
+
+    def context(self, params: CheckParams) -> PolicyContext:
+        """The minimum level."""
+        assert isinstance(params, LoginParams)
+        return PolicyContext(min_level_of_assurance=_LEVELS[params.min_level])
+
+    def title_de(self, params: CheckParams) -> str:
+        """E.g. "Login mit BürgerID, mindestens hoch"."""
+        assert isinstance(params, LoginParams)
+        return f"Login mit BürgerID, mindestens {params.min_level}"
+
+
 def field_check(name: str) -> FieldCheck:
     """The registered check called ``name``."""
     try:
         return _CHECKS[name]
     except KeyError as err:
-        raise UnknownCheckError(name, sorted(_CHECKS)) from err
+        raise UnknownCheckError(name, [c.name for c in field_checks()]) from err
 
 
 def field_checks() -> list[FieldCheck]:
-    """Every registered check, by name."""
-    return [_CHECKS[n] for n in sorted(_CHECKS)]
+    """Every check an official can start, by name (the login check is not one)."""
+    return [_CHECKS[n] for n in sorted(_CHECKS) if _CHECKS[n].listed]
 
 
 def dcql_query(check: FieldCheck, params: CheckParams) -> dict[str, Any]:

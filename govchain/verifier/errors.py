@@ -12,7 +12,16 @@ Tree (below ``govchain.errors.GovchainError``)::
     │   ├── ReplayedResponseError    the request was already answered
     │   └── MalformedResponseError   vp_token unreadable or not the DCQL shape
     ├── VerifierUnreachableError     the client cannot reach the service      503
-    └── VerifierProblemError         the client got a problem document (its status/code)
+    ├── VerifierProblemError         the client got a problem document (its status/code)
+    └── OidcError                    "Login mit BürgerID" (OAuth ``error`` code)
+        ├── UnknownClientError       no registered client: German page, no redirect 400
+        ├── RedirectUriError         redirect_uri not registered: page, no redirect 400
+        ├── LoginNotFoundError       no login with that id: German page         404
+        ├── AuthorizationRequestError  sent back to the client's redirect_uri   303
+        ├── TokenRequestError        token endpoint: invalid_request, ...       400
+        │   ├── InvalidClientError   client authentication failed               401
+        │   └── InvalidGrantError    code unknown, reused, expired, PKCE, ...   400
+        └── InvalidTokenError        userinfo: access token unknown/expired     401
 
 A presentation that fails *verification* is not an exception: it is answered and its
 ``VerificationResult`` (red, with reasons) is stored with the request.
@@ -23,13 +32,22 @@ from __future__ import annotations
 from govchain.errors import GovchainError
 
 __all__ = [
+    "AuthorizationRequestError",
     "CheckParameterError",
+    "InvalidClientError",
+    "InvalidGrantError",
+    "InvalidTokenError",
+    "LoginNotFoundError",
     "MalformedResponseError",
+    "OidcError",
+    "RedirectUriError",
     "ReplayedResponseError",
     "RequestExpiredError",
     "RequestNotFoundError",
     "ResponseRefusedError",
+    "TokenRequestError",
     "UnknownCheckError",
+    "UnknownClientError",
     "UnknownStateError",
     "VerifierError",
     "VerifierProblemError",
@@ -167,3 +185,120 @@ class VerifierProblemError(VerifierError):
         super().__init__(message, message_de)
         self.status = status
         self.code = code
+
+
+class OidcError(VerifierError):
+    """Anything the "Login mit BürgerID" provider refuses; ``oauth_error`` is the code."""
+
+    code = "oidc-error"
+    oauth_error: str | None = "invalid_request"
+
+
+class UnknownClientError(OidcError):
+    """No service is registered with this client_id (never redirected anywhere)."""
+
+    code = "unknown-client"
+    oauth_error = "invalid_client"
+
+    def __init__(self, client_id: str) -> None:
+        shown = client_id[:64]
+        super().__init__(
+            f"No service is registered for Login mit BürgerID as {shown!r}.",
+            f"Für „Login mit BürgerID“ ist kein Dienst {shown!r} angemeldet.",
+        )
+        self.client_id = client_id
+
+
+class RedirectUriError(OidcError):
+    """The redirect_uri is missing or not one the client registered (never redirected)."""
+
+    code = "redirect-uri-not-registered"
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(
+            f"The redirect_uri is not registered for client {client_id!r}; "
+            "the login is not continued.",
+            "Die Rücksprungadresse ist für diesen Dienst nicht angemeldet; "
+            "die Anmeldung wird nicht fortgesetzt.",
+        )
+        self.client_id = client_id
+
+
+class LoginNotFoundError(OidcError):
+    """No login has this id."""
+
+    status = 404
+    code = "login-not-found"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "There is no such login; start again at the service.",
+            "Diese Anmeldung gibt es nicht; bitte beim Dienst neu beginnen.",
+        )
+
+
+class AuthorizationRequestError(OidcError):
+    """A faulty authorization request from a known client with a registered redirect_uri:
+    the error goes back to the client (RFC 6749, 4.1.2.1)."""
+
+    status = 303
+    code = "authorization-request-refused"
+
+    def __init__(
+        self, oauth_error: str, detail: str, detail_de: str, redirect_uri: str, state: str | None
+    ) -> None:
+        super().__init__(detail, detail_de)
+        self.oauth_error = oauth_error
+        self.redirect_uri = redirect_uri
+        self.state = state
+
+
+class TokenRequestError(OidcError):
+    """The token endpoint refuses the request (RFC 6749, 5.2)."""
+
+    code = "token-request-refused"
+
+    def __init__(self, oauth_error: str, detail: str, detail_de: str) -> None:
+        super().__init__(detail, detail_de)
+        self.oauth_error = oauth_error
+
+
+class InvalidClientError(TokenRequestError):
+    """Client authentication failed (unknown client, wrong secret, wrong method)."""
+
+    status = 401
+    code = "invalid-client"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "invalid_client",
+            f"Client authentication failed: {detail}.",
+            "Der Dienst konnte sich nicht ausweisen.",
+        )
+
+
+class InvalidGrantError(TokenRequestError):
+    """The code is unknown, used, expired, or not this client's, redirect_uri or verifier."""
+
+    code = "invalid-grant"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "invalid_grant",
+            f"The authorization code is not valid: {detail}.",
+            "Der Anmeldecode ist ungültig.",
+        )
+
+
+class InvalidTokenError(OidcError):
+    """The userinfo endpoint got no, an unknown or an expired access token."""
+
+    status = 401
+    code = "invalid-token"
+    oauth_error = "invalid_token"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The access token is missing, unknown or expired.",
+            "Das Zugriffstoken fehlt, ist unbekannt oder abgelaufen.",
+        )

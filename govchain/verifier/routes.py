@@ -1,13 +1,17 @@
 """HTTP routes of the verifier (thin: parse, call the service, answer).
 
 ``router``: the JSON API and the OID4VP endpoints under ``/verifier/v1``;
-``pages``: the officials' field-check pages (German, server-rendered) under ``/verifier``.
+``pages``: the officials' field-check pages (German, server-rendered) under ``/verifier``;
+``oidc``: "Login mit BürgerID", the OpenID Connect provider, under ``/oidc``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote_plus
 
 import segno
 from fastapi import APIRouter, Depends, Form, Request, Response, status
@@ -16,9 +20,17 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from govchain.credentials import CheckOutcome
+from govchain.verifier._oidc_store import LoginPhase
 from govchain.verifier._store import RequestPhase
 from govchain.verifier.checks import field_checks, shown_claims
-from govchain.verifier.errors import VerifierError
+from govchain.verifier.errors import (
+    AuthorizationRequestError,
+    InvalidClientError,
+    OidcError,
+    TokenRequestError,
+    VerifierError,
+)
+from govchain.verifier.oidc import OidcProvider
 from govchain.verifier.schemas import (
     CheckInfo,
     CreatedRequestOut,
@@ -30,10 +42,11 @@ from govchain.verifier.schemas import (
 )
 from govchain.verifier.service import REQUEST_OBJECT_TYP, VerifierService
 
-__all__ = ["error_page", "pages", "router"]
+__all__ = ["error_page", "oidc", "oidc_error", "pages", "router"]
 
 router = APIRouter(prefix="/verifier/v1", tags=["verifier"])
 pages = APIRouter(prefix="/verifier", tags=["verifier pages"], include_in_schema=False)
+oidc = APIRouter(prefix="/oidc", tags=["Login mit BürgerID"])
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
@@ -43,6 +56,14 @@ def _service(request: Request) -> VerifierService:
 
 
 Service = Annotated[VerifierService, Depends(_service)]
+
+
+def _provider(request: Request) -> OidcProvider:
+    provider: OidcProvider = request.app.state.oidc
+    return provider
+
+
+Provider = Annotated[OidcProvider, Depends(_provider)]
 
 
 # --- JSON API ------------------------------------------------------------------------------
@@ -156,3 +177,119 @@ def error_page(request: Request, err: VerifierError) -> Response | None:
     return templates.TemplateResponse(
         request, "fehler.html", {"error": err}, status_code=err.status
     )
+
+
+# --- "Login mit BürgerID" (OpenID Connect) -------------------------------------------------
+
+LEVEL_LABELS = {
+    "basisregistrierung": "Basisregistrierung",
+    "substanziell": "substanziell",
+    "hoch": "hoch",
+}
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+@oidc.get("/.well-known/openid-configuration")
+def openid_configuration(provider: Provider) -> dict[str, object]:
+    """OpenID Provider Metadata (OIDC Discovery 1.0)."""
+    return provider.discovery()
+
+
+@oidc.get("/jwks")
+def jwks(provider: Provider) -> dict[str, object]:
+    """The ID token signing key (JWK Set)."""
+    return provider.jwks()
+
+
+@oidc.get("/authorize")
+def authorize(request: Request, provider: Provider) -> Response:
+    """The authorization endpoint: check the request, then the citizen's login page."""
+    keys = [key for key, _ in request.query_params.multi_items()]
+    repeated = frozenset(key for key in keys if keys.count(key) > 1)
+    login_id = provider.begin(dict(request.query_params), repeated)
+    return RedirectResponse(
+        request.url_for("login_page", login_id=login_id), status_code=status.HTTP_303_SEE_OTHER
+    )
+
+
+@oidc.get("/anmeldung/{login_id}", response_class=HTMLResponse, name="login_page")
+def login_page(login_id: str, request: Request, provider: Provider) -> Response:
+    """QR code for the BürgerID (refreshing itself), then back to the service: with the
+    code, or with ``error=access_denied`` after a German explanation."""
+    view = provider.login(login_id)
+    if view.phase is LoginPhase.CODE_ISSUED and view.redirect_to is not None:
+        return RedirectResponse(view.redirect_to, status_code=status.HTTP_303_SEE_OTHER)
+    context = {
+        "view": view,
+        "phase": view.phase.value,
+        "level": LEVEL_LABELS[view.min_level],
+        "qr": qr_svg(view.openid4vp_uri) if view.openid4vp_uri is not None else None,
+    }
+    return templates.TemplateResponse(request, "anmeldung.html", context)
+
+
+def _basic_auth(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise InvalidClientError("unsupported authorization scheme")
+    try:
+        client_id, sep, secret = base64.b64decode(value, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError) as err:
+        raise InvalidClientError("malformed HTTP Basic credentials") from err
+    if not sep:
+        raise InvalidClientError("malformed HTTP Basic credentials")
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+@oidc.post("/token")
+def token(
+    request: Request,
+    provider: Provider,
+    grant_type: Annotated[str | None, Form()] = None,
+    code: Annotated[str | None, Form()] = None,
+    redirect_uri: Annotated[str | None, Form()] = None,
+    code_verifier: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+) -> Response:
+    """The token endpoint: a code for an access token and an ID token."""
+    client = provider.authenticate(_basic_auth(request), client_id, client_secret)
+    issued = provider.token(
+        client,
+        grant_type=grant_type,
+        code=code,
+        redirect_uri=redirect_uri,
+        code_verifier=code_verifier,
+    )
+    return JSONResponse(issued.__dict__, headers=NO_STORE)
+
+
+@oidc.api_route("/userinfo", methods=["GET", "POST"])
+def userinfo(request: Request, provider: Provider) -> Response:
+    """The citizen's ``sub`` and the claims the scope allows (Bearer access token)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    claims = provider.userinfo(value.strip() if scheme.lower() == "bearer" else None)
+    return JSONResponse(claims, headers=NO_STORE)
+
+
+def oidc_error(request: Request, err: OidcError) -> Response:
+    """OAuth errors: back to the client's registered redirect_uri where allowed, a German
+    page where the client or its redirect_uri is not known, JSON at the token endpoint."""
+    provider = _provider(request)
+    if isinstance(err, AuthorizationRequestError):
+        return RedirectResponse(provider.error_redirect(err), status_code=status.HTTP_303_SEE_OTHER)
+    if not isinstance(err, TokenRequestError) and err.status != 401:
+        return templates.TemplateResponse(
+            request, "anmeldung_fehler.html", {"error": err}, status_code=err.status
+        )
+    headers = dict(NO_STORE)
+    if err.status == 401:
+        if isinstance(err, TokenRequestError):
+            headers["WWW-Authenticate"] = 'Basic realm="govchain"'
+        else:
+            headers["WWW-Authenticate"] = f'Bearer error="{err.oauth_error}"'
+    body = {"error": err.oauth_error, "error_description": err.message}
+    return JSONResponse(body, status_code=err.status, headers=headers)

@@ -42,6 +42,7 @@ from govchain.verifier.checks import (
     FieldCheck,
     dcql_query,
     field_check,
+    field_checks,
     missing_claims,
     select_claims,
 )
@@ -50,6 +51,7 @@ from govchain.verifier.errors import (
     ReplayedResponseError,
     RequestExpiredError,
     RequestNotFoundError,
+    UnknownCheckError,
     UnknownStateError,
 )
 from govchain.verifier.schemas import result_from_json, result_to_json
@@ -149,9 +151,17 @@ class VerifierService:
 
     # --- requests ----------------------------------------------------------------------
 
-    def create_request(self, check_name: str, params: Mapping[str, Any]) -> CreatedRequest:
-        """A new request for one check; fresh id, reference, state and nonce."""
+    def create_request(
+        self, check_name: str, params: Mapping[str, Any], *, internal: bool = False
+    ) -> CreatedRequest:
+        """A new request for one check; fresh id, reference, state and nonce.
+
+        ``internal`` allows the unlisted checks only the service itself starts (the
+        BürgerID login); officials and the API never can.
+        """
         check = field_check(check_name)
+        if not check.listed and not internal:
+            raise UnknownCheckError(check_name, [c.name for c in field_checks()])
         parsed = check.params(params)
         now = self._now()
         row = RequestRow(

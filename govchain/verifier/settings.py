@@ -2,17 +2,71 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from govchain.settings import GovchainSettings
+from govchain.settings import Environment, GovchainSettings
 
-__all__ = ["VerifierSettings"]
+__all__ = ["OidcClient", "VerifierSettings"]
+
+PLACEHOLDER_PAIRWISE_SECRET = "govchain-development-only-pairwise-secret"
+
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+class OidcClient(BaseModel):
+    """A service registered for "Login mit BürgerID" (a static OIDC client).
+
+    ``client_secret_sha256`` is the hex SHA-256 of the client's (random, high-entropy)
+    secret: a confidential client authenticates with it (``client_secret_basic`` or
+    ``client_secret_post``); without it the client is public and PKCE alone binds the code.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    client_id: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    name_de: str = Field(min_length=1, max_length=100, description="Shown to the citizen.")
+    redirect_uris: tuple[str, ...] = Field(min_length=1)
+    client_secret_sha256: str | None = None
+    min_level: Literal["basisregistrierung", "substanziell", "hoch"] = "substanziell"
+    sector: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9._:-]{1,100}$",
+        description="Pairwise sector; clients of one sector get the same sub. client_id if unset.",
+    )
+
+    @field_validator("redirect_uris")
+    @classmethod
+    def _absolute_uris(cls, uris: tuple[str, ...]) -> tuple[str, ...]:
+        for uri in uris:
+            if not re.match(r"^https?://[^\s#]+$", uri):
+                raise ValueError(f"redirect URI {uri!r} must be an absolute http(s) URI")
+        return uris
+
+    @field_validator("client_secret_sha256")
+    @classmethod
+    def _hex_hash(cls, value: str | None) -> str | None:
+        if value is not None and not _SHA256_HEX.match(value):
+            raise ValueError("client_secret_sha256 must be 64 lower-case hex digits")
+        return value
+
+    @property
+    def public(self) -> bool:
+        """A public client (no secret): PKCE is its only binding."""
+        return self.client_secret_sha256 is None
+
+    @property
+    def pairwise_sector(self) -> str:
+        """The sector the pairwise ``sub`` is computed for."""
+        return self.sector or self.client_id
 
 
 class VerifierSettings(GovchainSettings):
-    """The verifier app (127.0.0.1:8102): OID4VP requests, responses and the field check."""
+    """The verifier app (127.0.0.1:8102): OID4VP requests, responses and the field check,
+    and the "Login mit BürgerID" OpenID Connect provider."""
 
     verifier_host: str = "127.0.0.1"
     verifier_port: int = Field(default=8102, ge=1, le=65535)
@@ -24,6 +78,27 @@ class VerifierSettings(GovchainSettings):
     verifier_request_ttl_seconds: int = Field(default=300, ge=30, le=3600)
     verifier_key_id: str = Field(default="verifier-request-signing", pattern=r"^[a-z0-9-]{1,64}$")
     verifier_status_max_age_seconds: float = Field(default=1.0, ge=0)
+    verifier_oidc_clients: tuple[OidcClient, ...] = ()
+    verifier_oidc_pairwise_secret: SecretStr = SecretStr(PLACEHOLDER_PAIRWISE_SECRET)
+    verifier_oidc_code_ttl_seconds: int = Field(default=60, ge=5, le=600)
+    verifier_oidc_token_ttl_seconds: int = Field(default=600, ge=60, le=86400)
+
+    @model_validator(mode="after")
+    def _check_oidc(self) -> Self:
+        ids = [c.client_id for c in self.verifier_oidc_clients]
+        if len(ids) != len(set(ids)):
+            raise ValueError("GOVCHAIN_VERIFIER_OIDC_CLIENTS has a client_id twice")
+        placeholder = (
+            self.verifier_oidc_pairwise_secret.get_secret_value() == PLACEHOLDER_PAIRWISE_SECRET
+        )
+        if self.environment is not Environment.DEVELOPMENT and placeholder:
+            raise ValueError(
+                "GOVCHAIN_VERIFIER_OIDC_PAIRWISE_SECRET must be set to a real secret "
+                "outside development"
+            )
+        if len(self.verifier_oidc_pairwise_secret.get_secret_value()) < 32:
+            raise ValueError("GOVCHAIN_VERIFIER_OIDC_PAIRWISE_SECRET needs at least 32 characters")
+        return self
 
     @property
     def verifier_dir(self) -> Path:

@@ -4,6 +4,7 @@ deployment record, as in production."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from govchain.credentials import IssuedCredential
 from govchain.credentials.types import CredentialClaims
 from govchain.settings import ChainBackendKind
 from govchain.verifier import VerifierClient, create_app
-from govchain.verifier.settings import VerifierSettings
+from govchain.verifier.settings import OidcClient, VerifierSettings
 from tests.conftest import free_port
 from tests.credentials.conftest import CredWorld, build_cred_world
 
@@ -32,6 +33,27 @@ from tests.credentials.conftest import CredWorld, build_cred_world
 def vw(ganache: GanacheProcess) -> CredWorld:
     """A consortium on Ganache with an office accredited for all four types."""
     return build_cred_world(ChainGateway(GanacheBackend(ganache.url, timeout=10)))
+
+
+ARCHIVE_SECRET = "stadtarchiv-test-secret-2f9c1d7e4b8a6053"
+"""The Stadtarchiv's client secret (confidential client); the settings hold its SHA-256."""
+
+OIDC_CLIENTS = (
+    OidcClient(
+        client_id="stadtarchiv",
+        name_de="Digitales Stadtarchiv",
+        redirect_uris=("http://127.0.0.1:9/stadtarchiv/callback",),
+        client_secret_sha256=hashlib.sha256(ARCHIVE_SECRET.encode()).hexdigest(),
+        min_level="substanziell",
+    ),
+    OidcClient(
+        client_id="kita-kompass",
+        name_de="Kita-Kompass",
+        redirect_uris=("http://127.0.0.1:9/kita/callback",),
+        min_level="basisregistrierung",
+    ),
+)
+"""Two services: a confidential client (secret + PKCE) and a public one (PKCE only)."""
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +66,7 @@ def verifier_settings(vw: CredWorld, tmp_path_factory: pytest.TempPathFactory) -
         rpc_url=vw.gateway.url,
         verifier_port=free_port(),
         verifier_status_max_age_seconds=0,
+        verifier_oidc_clients=OIDC_CLIENTS,
     )
 
 
