@@ -3,15 +3,18 @@
 
 VENV := .venv/bin
 
-.PHONY: bootstrap demo test lint typecheck pytest benchmarks contracts
+.PHONY: bootstrap bootstrap-agents demo test lint typecheck pytest benchmarks contracts
 
 bootstrap:
 	@bash scripts/bootstrap.sh
 
+bootstrap-agents: bootstrap
+	@bash scripts/bootstrap-agents.sh
+
 demo: bootstrap
 	$(VENV)/govchain demo
 
-test: bootstrap lint typecheck pytest
+test: bootstrap bootstrap-agents lint typecheck pytest
 
 lint:
 	$(VENV)/ruff check govchain tests benchmarks

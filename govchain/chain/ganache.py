@@ -8,7 +8,6 @@ one clear error before anything starts.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import json
 import logging
@@ -17,7 +16,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from govchain._process import die_with_parent
 from govchain.chain.compiler import find_node_modules
 from govchain.chain.errors import GanacheStartError, NodeToolsMissingError, PortBusyError
 
@@ -33,18 +32,6 @@ __all__ = ["GanacheProcess", "ensure_port_free"]
 log = logging.getLogger(__name__)
 
 HARDFORK = "shanghai"
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child: ask Linux to SIGTERM it when govchain dies, even by kill -9.
-
-    Linux ties this to the thread that started the child, so start nodes from a thread
-    that lives as long as the node (the main thread, in the CLI and the tests).
-    """
-    if sys.platform == "linux":
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -151,7 +138,7 @@ class GanacheProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - prctl only, no locks taken
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - prctl only, no locks taken
             )
         try:
             self._wait_until_up(self._proc, timeout)

@@ -1,0 +1,289 @@
+"""A typed async client for the ACA-Py admin API calls govchain uses.
+
+Each method is one admin call with pydantic models in and out; transport problems
+become ``AgentUnavailableError``, error answers ``AgentRequestError`` (``AgentAuthError``
+for a refused key or token). The admin API key is sent as ``X-API-KEY`` and is never
+logged; a sub-wallet client also sends its bearer token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+from pydantic import SecretStr
+
+from govchain.agents.errors import (
+    AgentAuthError,
+    AgentRequestError,
+    AgentTimeoutError,
+    AgentUnavailableError,
+)
+from govchain.agents.schemas import (
+    AgentStatus,
+    ConnectionRecord,
+    ConnectionState,
+    CredentialExchange,
+    DidInfo,
+    DidKeyType,
+    InvitationRecord,
+    OobRecord,
+    PresentationExchange,
+    SubWallet,
+)
+
+__all__ = ["DIDEXCHANGE_1_1", "AgentAdminClient"]
+
+log = logging.getLogger(__name__)
+
+DIDEXCHANGE_1_1 = "https://didcomm.org/didexchange/1.1"
+_POLL_SECONDS = 0.2
+
+
+class AgentAdminClient:
+    """One agent's admin API (or one sub-wallet of the multitenant holder).
+
+    Args:
+        base_url: e.g. ``http://127.0.0.1:8031``.
+        api_key: the agent's admin API key.
+        token: a sub-wallet's bearer token (multitenant holder), else ``None``.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: SecretStr,
+        *,
+        token: SecretStr | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._token = token
+        self._timeout = timeout
+        headers = {"X-API-KEY": api_key.get_secret_value()}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+        self._http = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout)
+
+    def for_subwallet(self, wallet: SubWallet) -> AgentAdminClient:
+        """A client acting in one sub-wallet (same agent, the sub-wallet's token)."""
+        return AgentAdminClient(
+            self.base_url, self._api_key, token=wallet.token, timeout=self._timeout
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        try:
+            response = await self._http.request(method, path, json=json, params=params)
+        except httpx.TransportError as err:
+            raise AgentUnavailableError(self.base_url, type(err).__name__) from err
+        if response.status_code in {401, 403}:
+            raise AgentAuthError(method, path, response.status_code, response.text[:300])
+        if response.is_error:
+            raise AgentRequestError(method, path, response.status_code, response.text[:300])
+        log.debug("%s %s%s -> %s", method, self.base_url, path, response.status_code)
+        return response.json()
+
+    # --- status -----------------------------------------------------------------------
+    async def status(self) -> AgentStatus:
+        """``GET /status``: label and ACA-Py version."""
+        return AgentStatus.model_validate(await self._call("GET", "/status"))
+
+    async def ready(self) -> bool:
+        """``GET /status/ready``: whether the agent accepts work."""
+        return bool((await self._call("GET", "/status/ready")).get("ready"))
+
+    # --- out-of-band and connections --------------------------------------------------
+    async def create_invitation(self, alias: str | None = None) -> InvitationRecord:
+        """Create an out-of-band invitation offering a DID exchange 1.1 connection."""
+        body: dict[str, Any] = {"handshake_protocols": [DIDEXCHANGE_1_1]}
+        if alias:
+            body["alias"] = alias
+        data = await self._call("POST", "/out-of-band/create-invitation", json=body)
+        return InvitationRecord.model_validate(data)
+
+    async def receive_invitation(
+        self, invitation: dict[str, Any], alias: str | None = None
+    ) -> OobRecord:
+        """Receive an out-of-band invitation and accept it (start the DID exchange)."""
+        params = {"auto_accept": "true"}
+        if alias:
+            params["alias"] = alias
+        data = await self._call(
+            "POST", "/out-of-band/receive-invitation", json=invitation, params=params
+        )
+        return OobRecord.model_validate(data)
+
+    async def connections(self, state: ConnectionState | None = None) -> list[ConnectionRecord]:
+        """The agent's (or sub-wallet's) connections, optionally in one state."""
+        params = {"state": state.value} if state else None
+        data = await self._call("GET", "/connections", params=params)
+        return [ConnectionRecord.model_validate(r) for r in data["results"]]
+
+    async def connection(self, connection_id: str) -> ConnectionRecord:
+        """One connection by id."""
+        data = await self._call("GET", f"/connections/{connection_id}")
+        return ConnectionRecord.model_validate(data)
+
+    async def wait_for_connection(
+        self, connection_id: str, timeout: float = 30.0
+    ) -> ConnectionRecord:
+        """Poll until a connection is active; AgentTimeoutError otherwise."""
+        deadline = time.monotonic() + timeout
+        while True:
+            record = await self.connection(connection_id)
+            if record.is_active:
+                return record
+            if time.monotonic() >= deadline:
+                raise AgentTimeoutError("connection", connection_id, record.state, timeout)
+            await asyncio.sleep(_POLL_SECONDS)
+
+    # --- DIDs ---------------------------------------------------------------------------
+    async def create_did(self, key_type: DidKeyType) -> DidInfo:
+        """Create a did:key with a fresh key of `key_type` in the wallet."""
+        body = {"method": "key", "options": {"key_type": key_type.value}}
+        data = await self._call("POST", "/wallet/did/create", json=body)
+        return DidInfo.model_validate(data["result"])
+
+    # --- multitenancy -------------------------------------------------------------------
+    async def create_subwallet(self, label: str, wallet_name: str) -> SubWallet:
+        """Create a managed askar sub-wallet (one per citizen) and return its token.
+
+        The sub-wallet's store is encrypted with a fresh random key that the holder agent
+        keeps (managed mode), so govchain never has to hold per-citizen wallet keys.
+        """
+        body = {
+            "label": label,
+            "wallet_name": wallet_name,
+            "wallet_key": secrets.token_urlsafe(32),
+            "wallet_type": "askar",
+            "key_management_mode": "managed",
+        }
+        data = await self._call("POST", "/multitenancy/wallet", json=body)
+        return SubWallet(wallet_id=data["wallet_id"], token=SecretStr(data["token"]), label=label)
+
+    async def subwallet_token(self, wallet_id: str) -> SubWallet:
+        """A fresh bearer token for an existing managed sub-wallet."""
+        data = await self._call("POST", f"/multitenancy/wallet/{wallet_id}/token", json={})
+        return SubWallet(wallet_id=wallet_id, token=SecretStr(data["token"]))
+
+    # --- issue-credential 2.0 (ld_proof) --------------------------------------------------
+    async def send_ld_credential_offer(
+        self,
+        connection_id: str,
+        credential: dict[str, Any],
+        proof_type: str = "Ed25519Signature2020",
+    ) -> CredentialExchange:
+        """Offer a W3C VC (JSON-LD, signed with `proof_type`) over a connection."""
+        body = {
+            "connection_id": connection_id,
+            "auto_issue": True,
+            "auto_remove": False,
+            "filter": {
+                "ld_proof": {"credential": credential, "options": {"proofType": proof_type}}
+            },
+        }
+        data = await self._call("POST", "/issue-credential-2.0/send-offer", json=body)
+        return CredentialExchange.model_validate(data)
+
+    async def wait_for_credential_exchange(
+        self, cred_ex_id: str, states: frozenset[str], timeout: float = 30.0
+    ) -> CredentialExchange:
+        """Poll until an issue-credential exchange reaches one of `states`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            record = await self.credential_exchange(cred_ex_id)
+            if record.state in states:
+                return record
+            if time.monotonic() >= deadline:
+                raise AgentTimeoutError("credential exchange", cred_ex_id, record.state, timeout)
+            await asyncio.sleep(_POLL_SECONDS)
+
+    async def credential_exchanges(self) -> list[CredentialExchange]:
+        """All issue-credential 2.0 exchanges of this agent or sub-wallet."""
+        data = await self._call("GET", "/issue-credential-2.0/records")
+        return [CredentialExchange.model_validate(r["cred_ex_record"]) for r in data["results"]]
+
+    async def credential_exchange(self, cred_ex_id: str) -> CredentialExchange:
+        """One issue-credential 2.0 exchange by id."""
+        data = await self._call("GET", f"/issue-credential-2.0/records/{cred_ex_id}")
+        return CredentialExchange.model_validate(data["cred_ex_record"])
+
+    async def w3c_credentials(self) -> list[dict[str, Any]]:
+        """The W3C credentials stored in this wallet (as ACA-Py's records)."""
+        data = await self._call("POST", "/credentials/w3c", json={})
+        return list(data["results"])
+
+    # --- present-proof 2.0 (DIF presentation exchange) --------------------------------------
+    async def send_presentation_request(
+        self,
+        connection_id: str,
+        presentation_definition: dict[str, Any],
+        *,
+        challenge: str,
+        domain: str | None = None,
+    ) -> PresentationExchange:
+        """Ask for a presentation matching a DIF presentation definition."""
+        options: dict[str, Any] = {"challenge": challenge}
+        if domain:
+            options["domain"] = domain
+        body = {
+            "connection_id": connection_id,
+            "auto_verify": True,
+            "auto_remove": False,
+            "presentation_request": {
+                "dif": {"presentation_definition": presentation_definition, "options": options}
+            },
+        }
+        data = await self._call("POST", "/present-proof-2.0/send-request", json=body)
+        return PresentationExchange.model_validate(data)
+
+    async def wait_for_presentation_exchange(
+        self, pres_ex_id: str, states: frozenset[str], timeout: float = 30.0
+    ) -> PresentationExchange:
+        """Poll until a present-proof exchange reaches one of `states`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            record = await self.presentation_exchange(pres_ex_id)
+            if record.state in states:
+                return record
+            if time.monotonic() >= deadline:
+                raise AgentTimeoutError("presentation exchange", pres_ex_id, record.state, timeout)
+            await asyncio.sleep(_POLL_SECONDS)
+
+    async def presentation_exchanges(self) -> list[PresentationExchange]:
+        """All present-proof 2.0 exchanges of this agent or sub-wallet."""
+        data = await self._call("GET", "/present-proof-2.0/records")
+        return [PresentationExchange.model_validate(r) for r in data["results"]]
+
+    async def presentation_exchange(self, pres_ex_id: str) -> PresentationExchange:
+        """One present-proof 2.0 exchange by id."""
+        data = await self._call("GET", f"/present-proof-2.0/records/{pres_ex_id}")
+        return PresentationExchange.model_validate(data)

@@ -1,0 +1,104 @@
+"""Errors of the ACA-Py agents package.
+
+Tree (below ``govchain.errors.GovchainError``)::
+
+    AgentError
+    ├── AgentsNotInstalledError     .venv-agents / aca-py missing (run the bootstrap)
+    ├── AgentPortBusyError          a port an agent or the webhook receiver needs is taken
+    ├── AgentStartError             a managed agent exited or did not become ready
+    ├── AgentUnavailableError       the agent's admin API cannot be reached
+    ├── AgentTimeoutError           a protocol exchange did not reach the state awaited
+    └── AgentRequestError           the admin API refused a call (status, path, detail)
+        └── AgentAuthError          401/403: wrong admin API key or sub-wallet token
+
+Every error has an English sentence (``str(err)``) and a German one (``message_de``).
+"""
+
+from __future__ import annotations
+
+from govchain.errors import GovchainError
+
+__all__ = [
+    "AgentAuthError",
+    "AgentError",
+    "AgentPortBusyError",
+    "AgentRequestError",
+    "AgentStartError",
+    "AgentTimeoutError",
+    "AgentUnavailableError",
+    "AgentsNotInstalledError",
+]
+
+
+class AgentError(GovchainError):
+    """Anything that went wrong with an ACA-Py agent."""
+
+
+class AgentsNotInstalledError(AgentError):
+    """ACA-Py is not installed where govchain looks for it."""
+
+
+class AgentPortBusyError(AgentError):
+    """A port an agent (or the webhook receiver) should listen on is already taken."""
+
+    def __init__(self, agent: str, host: str, port: int) -> None:
+        super().__init__(
+            f"Port {port} on {host} for the {agent} agent is already in use; "
+            "stop what listens there or choose another port.",
+            f"Port {port} auf {host} für den Agenten {agent} ist bereits belegt; "
+            "das dort lauschende Programm beenden oder einen anderen Port wählen.",
+        )
+        self.agent = agent
+        self.host = host
+        self.port = port
+
+
+class AgentStartError(AgentError):
+    """A managed agent exited during start-up or did not become ready in time."""
+
+    def __init__(self, agent: str, message: str, message_de: str) -> None:
+        super().__init__(message, message_de)
+        self.agent = agent
+
+
+class AgentUnavailableError(AgentError):
+    """The admin API of an agent cannot be reached (agent down, wrong port)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            f"The agent at {url} cannot be reached ({reason}); is it running?",
+            f"Der Agent unter {url} ist nicht erreichbar ({reason}); läuft er?",
+        )
+        self.url = url
+        self.reason = reason
+
+
+class AgentTimeoutError(AgentError):
+    """A DIDComm exchange (connection, credential, presentation) did not finish in time."""
+
+    def __init__(self, what: str, record_id: str, state: str, timeout: float) -> None:
+        super().__init__(
+            f"The {what} {record_id} is still '{state}' after {timeout:.0f} s.",
+            f"{what} {record_id} ist nach {timeout:.0f} s noch im Zustand '{state}'.",
+        )
+        self.what = what
+        self.record_id = record_id
+        self.state = state
+
+
+class AgentRequestError(AgentError):
+    """The admin API answered a call with an error status."""
+
+    def __init__(self, method: str, path: str, status_code: int, detail: str) -> None:
+        super().__init__(
+            f"The agent refused {method} {path} with HTTP {status_code}: {detail}",
+            f"Der Agent hat {method} {path} mit HTTP {status_code} abgelehnt: {detail}",
+        )
+        self.method = method
+        self.path = path
+        self.status_code = status_code
+        self.detail = detail
+
+
+class AgentAuthError(AgentRequestError):
+    """The admin API key or the sub-wallet token was refused (401/403)."""

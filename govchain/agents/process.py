@@ -1,0 +1,435 @@
+"""The issuer, holder (multitenant) and verifier ACA-Py agents as managed child processes.
+
+govchain starts ``aca-py`` from ``.venv-agents`` (a separate environment, because ACA-Py
+pins dependencies that clash with ours) on loopback, with askar wallets in SQLite under
+the data directory (or PostgreSQL by setting), waits until ``GET /status/ready`` answers,
+and stops them cleanly (SIGTERM, then SIGKILL). Secrets reach the agents through their
+environment, never the command line (visible in ``ps``) or the log. The agents post
+their webhooks to a small receiver on loopback that checks a per-run key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+
+from govchain._process import die_with_parent
+from govchain.agents.errors import AgentPortBusyError, AgentsNotInstalledError, AgentStartError
+from govchain.agents.settings import AgentRole, AgentSettings, AgentStorageKind
+from govchain.chain.errors import ChainError, PortBusyError
+from govchain.chain.ganache import ensure_port_free
+
+__all__ = ["AgentFleet", "AgentProcess", "WebhookEvent", "WebhookReceiver"]
+
+log = logging.getLogger(__name__)
+
+# What each agent answers on its own, so that DIDComm flows run without a controller
+# stepping in; govchain's services still see every step through the webhooks.
+_ROLE_FLAGS: dict[AgentRole, list[str]] = {
+    AgentRole.ISSUER: [
+        "--auto-accept-invites",
+        "--auto-accept-requests",
+        "--auto-respond-credential-proposal",
+        "--auto-respond-credential-request",
+    ],
+    AgentRole.HOLDER: [
+        "--multitenant",
+        "--multitenant-admin",
+        "--auto-accept-invites",
+        "--auto-accept-requests",
+        "--auto-respond-credential-offer",
+        "--auto-store-credential",
+        "--auto-respond-presentation-request",
+    ],
+    AgentRole.VERIFIER: [
+        "--auto-accept-invites",
+        "--auto-accept-requests",
+        "--auto-verify-presentation",
+    ],
+}
+
+
+def _check_port(agent: str, host: str, port: int) -> None:
+    try:
+        ensure_port_free(host, port)
+    except PortBusyError as err:
+        raise AgentPortBusyError(agent, host, port) from err
+    except ChainError as err:
+        raise AgentStartError(
+            agent, f"Cannot listen on {host}:{port}: {err}", f"Kein Lauschen auf {host}:{port}."
+        ) from err
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """One webhook an agent posted: which agent, which topic, and the payload."""
+
+    agent: str
+    topic: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class WebhookReceiver:
+    """A small HTTP receiver on loopback for the agents' webhooks.
+
+    ACA-Py posts to ``<webhook-url>/topic/<topic>/`` with the key after ``#`` in the URL
+    as ``x-api-key``; posts without the key are refused. Handlers run on the receiver's
+    threads; events are also kept in order for inspection (tests, the CLI).
+    """
+
+    host: str
+    port: int
+    key: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    events: list[WebhookEvent] = field(default_factory=list)
+    _handlers: list[Callable[[WebhookEvent], None]] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+
+    def url_for(self, agent: str) -> str:
+        """The webhook URL (with its key after ``#``) to give one agent."""
+        return f"http://{self.host}:{self.port}/agents/{agent}#{self.key}"
+
+    def subscribe(self, handler: Callable[[WebhookEvent], None]) -> None:
+        """Call `handler` for every webhook received from now on."""
+        self._handlers.append(handler)
+
+    def wait_for(
+        self, predicate: Callable[[WebhookEvent], bool], timeout: float = 30.0
+    ) -> WebhookEvent:
+        """Block until an event (past or future) matches `predicate`; TimeoutError otherwise."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for event in self.events:
+                    if predicate(event):
+                        return event
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("no matching webhook arrived in time")
+                self._cond.wait(remaining)
+
+    def _receive(self, event: WebhookEvent) -> None:
+        with self._cond:
+            self.events.append(event)
+            self._cond.notify_all()
+        for handler in list(self._handlers):
+            try:
+                handler(event)
+            except Exception:  # a faulty handler must not stop the agents' webhooks
+                log.exception("webhook handler failed for %s/%s", event.agent, event.topic)
+
+    def start(self) -> None:
+        """Listen on host:port in a daemon thread."""
+        if self._server is not None:
+            return
+        _check_port("webhook receiver", self.host, self.port)
+        receiver = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                parts = self.path.strip("/").split("/")
+                if self.headers.get("x-api-key") != receiver.key:
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                if len(parts) != 4 or parts[0] != "agents" or parts[2] != "topic":
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                length = int(self.headers.get("content-length") or 0)
+                try:
+                    payload = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError:
+                    self.send_response(400)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.end_headers()
+                if isinstance(payload, dict):
+                    receiver._receive(WebhookEvent(parts[1], parts[3], payload))
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("webhook: " + format, *args)
+
+        self._server = ThreadingHTTPServer((self.host, self.port), _Handler)
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, name="agent-webhooks", daemon=True
+        ).start()
+
+    def stop(self) -> None:
+        """Stop listening."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+
+
+class AgentProcess:
+    """One ACA-Py agent, owned by this process.
+
+    Args:
+        role: which of the three agents this is.
+        settings: ports, secrets, storage and the path of ``aca-py``.
+        webhook_url: where the agent posts its webhooks (with ``#key``).
+    """
+
+    def __init__(self, role: AgentRole, settings: AgentSettings, webhook_url: str) -> None:
+        self.role = role
+        self.settings = settings
+        self.webhook_url = webhook_url
+        self.home = settings.agents_dir / role.value
+        self.log_path = settings.agents_dir / "logs" / f"{role.value}.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def admin_url(self) -> str:
+        """The admin API base URL."""
+        return self.settings.admin_url(self.role)
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs."""
+        return self._proc.pid if self._proc else None
+
+    def ports(self) -> list[int]:
+        """The admin and inbound ports this agent listens on."""
+        return [self.settings.admin_port(self.role), self.settings.inbound_port(self.role)]
+
+    def _command(self) -> list[str]:
+        s = self.settings
+        exe = s.agents_executable
+        if not exe.is_file():
+            raise AgentsNotInstalledError(
+                f"ACA-Py is not installed ({exe} missing); run scripts/bootstrap-agents.sh.",
+                f"ACA-Py ist nicht installiert ({exe} fehlt); "
+                "scripts/bootstrap-agents.sh ausführen.",
+            )
+        host, inbound = s.agents_host, s.inbound_port(self.role)
+        command = [
+            str(exe),
+            "start",
+            "--label",
+            f"govchain-{self.role.value}",
+            "--inbound-transport",
+            "http",
+            host,
+            str(inbound),
+            "--outbound-transport",
+            "http",
+            "--endpoint",
+            f"http://{host}:{inbound}",
+            "--admin",
+            host,
+            str(s.admin_port(self.role)),
+            "--wallet-type",
+            "askar",
+            "--wallet-name",
+            f"govchain-{self.role.value}",
+            "--auto-provision",
+            "--no-ledger",
+            "--log-level",
+            s.agents_log_level,
+            *_ROLE_FLAGS[self.role],
+        ]
+        if s.agents_storage is AgentStorageKind.POSTGRES:
+            command += [
+                "--wallet-storage-type",
+                "postgres_storage",
+                "--wallet-storage-config",
+                json.dumps({"url": s.agents_postgres_url}),
+            ]
+        else:
+            command += ["--wallet-storage-type", "default"]
+        return command
+
+    def _environment(self) -> dict[str, str]:
+        s = self.settings
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ACAPY_", "GOVCHAIN_"))}
+        env.update(
+            ACAPY_HOME=str(self.home),  # askar's SQLite files live here
+            ACAPY_ADMIN_API_KEY=s.admin_api_key(self.role).get_secret_value(),
+            ACAPY_WALLET_KEY=s.agents_wallet_key.get_secret_value(),
+            ACAPY_WEBHOOK_URL=self.webhook_url,
+        )
+        if self.role is AgentRole.HOLDER:
+            env["ACAPY_MULTITENANT_JWT_SECRET"] = s.agents_holder_jwt_secret.get_secret_value()
+        if s.agents_storage is AgentStorageKind.POSTGRES and s.agents_postgres_password:
+            env["ACAPY_WALLET_STORAGE_CREDS"] = json.dumps(
+                {
+                    "account": s.agents_postgres_account,
+                    "password": s.agents_postgres_password.get_secret_value(),
+                }
+            )
+        return env
+
+    def launch(self) -> None:
+        """Start the child without waiting for it (see `wait_until_ready`)."""
+        if self._proc is not None:
+            return
+        for port in self.ports():
+            _check_port(self.role.value, self.settings.agents_host, port)
+        command = self._command()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log_file:
+            self._proc = subprocess.Popen(
+                command,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self._environment(),
+                start_new_session=True,
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - prctl only, no locks taken
+            )
+        log.info("started the %s agent (pid %s)", self.role.value, self._proc.pid)
+
+    def wait_until_ready(self, timeout: float) -> None:
+        """Wait until ``/status/ready`` says ready; raise AgentStartError otherwise."""
+        proc = self._proc
+        if proc is None:
+            raise AgentStartError(
+                self.role.value,
+                f"The {self.role.value} agent was not started.",
+                f"Der Agent {self.role.value} wurde nicht gestartet.",
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                self._proc = None
+                tail = self.log_tail()
+                raise AgentStartError(
+                    self.role.value,
+                    f"The {self.role.value} agent exited during start-up (code "
+                    f"{proc.returncode}); last lines of {self.log_path}:\n{tail}",
+                    f"Der Agent {self.role.value} hat sich beim Start beendet (Code "
+                    f"{proc.returncode}); letzte Zeilen von {self.log_path}:\n{tail}",
+                )
+            if self.is_ready():
+                log.info("the %s agent is ready at %s", self.role.value, self.admin_url)
+                return
+            time.sleep(0.25)
+        tail = self.log_tail()
+        raise AgentStartError(
+            self.role.value,
+            f"The {self.role.value} agent was not ready on {self.admin_url} within "
+            f"{timeout:.0f} s; last lines of {self.log_path}:\n{tail}",
+            f"Der Agent {self.role.value} war auf {self.admin_url} nicht binnen "
+            f"{timeout:.0f} s bereit; letzte Zeilen von {self.log_path}:\n{tail}",
+        )
+
+    def is_ready(self) -> bool:
+        """Whether the admin API answers ``GET /status/ready`` with ready = true."""
+        request = urllib.request.Request(
+            f"{self.admin_url}/status/ready",
+            headers={"X-API-KEY": self.settings.admin_api_key(self.role).get_secret_value()},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=1) as response:
+                return bool(json.load(response).get("ready"))
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+    def start(self, timeout: float | None = None) -> None:
+        """Start the agent and wait until it is ready; stop it again if that fails."""
+        self.launch()
+        try:
+            self.wait_until_ready(timeout or self.settings.agents_start_timeout_seconds)
+        except BaseException:
+            self.stop()
+            raise
+
+    def terminate(self) -> None:
+        """Send SIGTERM without waiting (the fleet stops all agents at once)."""
+        if self._proc is not None and self._proc.poll() is None:
+            os.killpg(self._proc.pid, signal.SIGTERM)
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop the agent: SIGTERM so askar closes its store, SIGKILL after `grace` s."""
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            log.warning("the %s agent did not stop within %.0f s; killing it", self.role, grace)
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def is_running(self) -> bool:
+        """Whether the child process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The last lines the agent wrote."""
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+class AgentFleet:
+    """The three agents plus the webhook receiver, started and stopped together."""
+
+    def __init__(self, settings: AgentSettings) -> None:
+        self.settings = settings
+        self.webhooks = WebhookReceiver(settings.agents_host, settings.agents_webhook_port)
+        self.agents = {
+            role: AgentProcess(role, settings, self.webhooks.url_for(role.value))
+            for role in AgentRole
+        }
+
+    def __getitem__(self, role: AgentRole) -> AgentProcess:
+        return self.agents[role]
+
+    def start(self) -> None:
+        """Refuse busy ports up front, then start all agents in parallel and wait for them."""
+        host = self.settings.agents_host
+        _check_port("webhook receiver", host, self.settings.agents_webhook_port)
+        for agent in self.agents.values():
+            for port in agent.ports():
+                _check_port(agent.role.value, host, port)
+        try:
+            self.webhooks.start()
+            for agent in self.agents.values():
+                agent.launch()
+            for agent in self.agents.values():
+                agent.wait_until_ready(self.settings.agents_start_timeout_seconds)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop every agent (SIGTERM to all at once, then wait), then the webhook receiver."""
+        for agent in self.agents.values():
+            agent.terminate()
+        for agent in self.agents.values():
+            agent.stop()
+        self.webhooks.stop()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
