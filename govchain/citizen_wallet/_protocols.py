@@ -1,0 +1,397 @@
+"""The wallet's side of OID4VCI 1.0 (pre-authorized code, tx_code, nonce, jwt proof)
+and OID4VP 1.0 (request by reference, signed request object, DCQL, direct_post).
+
+Only HTTP and message shapes live here; what to trust and what to keep is the
+service's business.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from govchain.citizen_wallet.errors import OfferError, PresentationRequestError
+from govchain.credentials import SigningKey, resolve_did
+from govchain.credentials.errors import CredentialsError
+from govchain.credentials.jose import parse_compact_jws, sign_compact_jws
+from govchain.credentials.sd_jwt import ClaimPath, split_sd_jwt
+
+__all__ = [
+    "PRE_AUTHORIZED_GRANT",
+    "CredentialOffer",
+    "IssuerMetadata",
+    "PresentationRequest",
+    "fetch_request",
+    "parse_offer",
+    "post_presentation",
+    "redeem",
+    "verify_issued",
+]
+
+PRE_AUTHORIZED_GRANT: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+PROOF_TYP: Final = "openid4vci-proof+jwt"
+REQUEST_TYP: Final = "oauth-authz-req+jwt"
+DID_CLIENT_PREFIX: Final = "decentralized_identifier:"
+_MAX_BODY: Final = 256 * 1024
+
+
+def _offer_error(en: str, de: str) -> OfferError:
+    return OfferError(en, de)
+
+
+def _checked_url(
+    url: object, *, allow_http: bool, error: type[OfferError] | type[PresentationRequestError]
+) -> str:
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise error(
+            f"Not an http(s) URL: {str(url)[:80]!r}.", f"Keine http(s)-Adresse: {str(url)[:80]!r}."
+        )
+    if url.startswith("http://") and not allow_http:
+        raise error(
+            f"Refusing an unencrypted http:// address: {url[:80]}.",
+            f"Unverschlüsselte http://-Adresse abgelehnt: {url[:80]}.",
+        )
+    return url
+
+
+def _get_json(http: httpx.Client, url: str) -> dict[str, Any]:
+    try:
+        response = http.get(url)
+    except httpx.HTTPError as err:
+        raise _offer_error(
+            f"The issuer at {url} is unreachable.",
+            f"Die ausstellende Stelle unter {url} ist nicht erreichbar.",
+        ) from err
+    if response.status_code != 200 or len(response.content) > _MAX_BODY:
+        raise _offer_error(
+            f"{url} answered {response.status_code}.",
+            f"{url} antwortete mit {response.status_code}.",
+        )
+    try:
+        body = response.json()
+    except ValueError as err:
+        raise _offer_error(f"{url} sent no JSON.", f"{url} sandte kein JSON.") from err
+    if not isinstance(body, dict):
+        raise _offer_error(f"{url} sent no JSON object.", f"{url} sandte kein JSON-Objekt.")
+    return body
+
+
+@dataclass(frozen=True)
+class CredentialOffer:
+    """A resolved credential offer with the pre-authorized code grant."""
+
+    credential_issuer: str
+    configuration_ids: tuple[str, ...]
+    pre_authorized_code: str
+    tx_code: dict[str, Any] | None
+
+
+def parse_offer(uri: str, http: httpx.Client, *, allow_http: bool) -> CredentialOffer:
+    """An ``openid-credential-offer://`` link, by value or by reference."""
+    parts = urlsplit(uri.strip())
+    if parts.scheme != "openid-credential-offer":
+        raise _offer_error(
+            "This is not a credential offer (openid-credential-offer://).",
+            "Das ist kein Nachweis-Angebot (openid-credential-offer://).",
+        )
+    query = parse_qs(parts.query)
+    if "credential_offer" in query:
+        try:
+            offer = json.loads(query["credential_offer"][0])
+        except ValueError as err:
+            raise _offer_error(
+                "The offer is not valid JSON.", "Das Angebot ist kein gültiges JSON."
+            ) from err
+    elif "credential_offer_uri" in query:
+        url = _checked_url(
+            query["credential_offer_uri"][0], allow_http=allow_http, error=OfferError
+        )
+        offer = _get_json(http, url)
+    else:
+        raise _offer_error("The offer link carries no offer.", "Der Link enthält kein Angebot.")
+    try:
+        issuer = _checked_url(offer["credential_issuer"], allow_http=allow_http, error=OfferError)
+        ids = offer["credential_configuration_ids"]
+        grant = offer["grants"][PRE_AUTHORIZED_GRANT]
+        code = grant["pre-authorized_code"]
+        tx_code = grant.get("tx_code")
+        if not (isinstance(ids, list) and ids and all(isinstance(i, str) for i in ids)):
+            raise TypeError("credential_configuration_ids")
+        if not isinstance(code, str) or not (tx_code is None or isinstance(tx_code, dict)):
+            raise TypeError("grant")
+    except (KeyError, TypeError) as err:
+        raise _offer_error(
+            "The offer lacks the issuer, the credential types or a pre-authorized code.",
+            "Dem Angebot fehlen Ausstellerin, Nachweistyp oder vorautorisierter Code.",
+        ) from err
+    return CredentialOffer(issuer.rstrip("/"), tuple(ids), code, tx_code)
+
+
+@dataclass(frozen=True)
+class IssuerMetadata:
+    """What the wallet uses of the Credential Issuer Metadata."""
+
+    credential_issuer: str
+    credential_endpoint: str
+    nonce_endpoint: str | None
+    token_endpoint: str
+    display: list[dict[str, Any]]
+    configurations: dict[str, dict[str, Any]]
+
+    @classmethod
+    def fetch(cls, http: httpx.Client, issuer: str, *, allow_http: bool) -> IssuerMetadata:
+        """Metadata and token endpoint from the issuer's well-known documents."""
+        meta = _get_json(http, f"{issuer}/.well-known/openid-credential-issuer")
+        if meta.get("credential_issuer", "").rstrip("/") != issuer:
+            raise _offer_error(
+                "The issuer's metadata names another issuer than the offer.",
+                "Die Metadaten der Stelle nennen eine andere Ausstellerin als das Angebot.",
+            )
+        servers = meta.get("authorization_servers") or [issuer]
+        oauth = _get_json(http, f"{servers[0]}/.well-known/oauth-authorization-server")
+        try:
+            return cls(
+                credential_issuer=issuer,
+                credential_endpoint=_checked_url(
+                    meta["credential_endpoint"], allow_http=allow_http, error=OfferError
+                ),
+                nonce_endpoint=meta.get("nonce_endpoint"),
+                token_endpoint=_checked_url(
+                    oauth["token_endpoint"], allow_http=allow_http, error=OfferError
+                ),
+                display=list(meta.get("display") or []),
+                configurations=dict(meta["credential_configurations_supported"]),
+            )
+        except (KeyError, TypeError) as err:
+            raise _offer_error(
+                "The issuer's metadata are incomplete.",
+                "Die Metadaten der Stelle sind unvollständig.",
+            ) from err
+
+
+def _post(http: httpx.Client, url: str, **kwargs: Any) -> dict[str, Any]:
+    try:
+        response = http.post(url, **kwargs)
+    except httpx.HTTPError as err:
+        raise _offer_error(f"{url} is unreachable.", f"{url} ist nicht erreichbar.") from err
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if response.status_code != 200 or not isinstance(body, dict):
+        detail_de = body.get("detail_de") if isinstance(body, dict) else None
+        detail = body.get("error_description") if isinstance(body, dict) else None
+        raise _offer_error(
+            f"The issuer refused: {detail or response.status_code}.",
+            f"Die Stelle lehnte ab: {detail_de or detail or response.status_code}.",
+        )
+    return body
+
+
+def redeem(
+    http: httpx.Client,
+    offer: CredentialOffer,
+    meta: IssuerMetadata,
+    tx_code: str | None,
+    keys: dict[str, SigningKey],
+    *,
+    now: int,
+) -> dict[str, str]:
+    """Token (with the tx_code), then per configuration a fresh nonce, a jwt proof of
+    possession signed by that configuration's own fresh key, and the credential."""
+    form = {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": offer.pre_authorized_code}
+    if tx_code:
+        form["tx_code"] = tx_code
+    token = _post(http, meta.token_endpoint, data=form).get("access_token")
+    if not isinstance(token, str):
+        raise _offer_error(
+            "The issuer sent no access token.", "Die Stelle sandte kein Zugangstoken."
+        )
+    issued: dict[str, str] = {}
+    for cid, key in keys.items():
+        payload: dict[str, Any] = {"aud": meta.credential_issuer, "iat": now}
+        if meta.nonce_endpoint:
+            nonce = _post(http, meta.nonce_endpoint).get("c_nonce")
+            if isinstance(nonce, str):
+                payload["nonce"] = nonce
+        proof = sign_compact_jws({"typ": PROOF_TYP, "jwk": key.public_key.jwk}, payload, key)
+        body = _post(
+            http,
+            meta.credential_endpoint,
+            json={"credential_configuration_id": cid, "proofs": {"jwt": [proof]}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        try:
+            credential = body["credentials"][0]["credential"]
+        except (KeyError, IndexError, TypeError) as err:
+            raise _offer_error(
+                "The issuer sent no credential.", "Die Stelle sandte keinen Nachweis."
+            ) from err
+        if not isinstance(credential, str):
+            raise _offer_error("The credential is not an SD-JWT.", "Der Nachweis ist kein SD-JWT.")
+        issued[cid] = credential
+    return issued
+
+
+def verify_issued(credential: str, key: SigningKey, vct: str) -> dict[str, Any]:
+    """The issuer-signed payload of a fresh credential, after checking its signature
+    against the issuer's DID, its type and that it is bound to ``key``."""
+    try:
+        jws = parse_compact_jws(split_sd_jwt(credential).issuer_jwt)
+        issuer = jws.payload.get("iss")
+        kid = jws.header.get("kid")
+        if not isinstance(issuer, str) or not isinstance(kid, str):
+            raise ValueError("iss or kid missing")
+        method = resolve_did(issuer).method(kid)
+    except (CredentialsError, ValueError) as err:
+        raise _offer_error(
+            "The credential cannot be read or its issuer not resolved.",
+            "Der Nachweis ist unlesbar oder seine Ausstellerin unauflösbar.",
+        ) from err
+    if method is None or not jws.verify_with(method.public_key):
+        raise _offer_error(
+            "The credential's signature does not verify.",
+            "Die Signatur des Nachweises ist ungültig.",
+        )
+    if jws.payload.get("vct") != vct:
+        raise _offer_error(
+            "The credential is of another type than offered.",
+            "Der Nachweis hat einen anderen Typ als angeboten.",
+        )
+    if jws.payload.get("cnf", {}).get("jwk") != key.public_key.jwk:
+        raise _offer_error(
+            "The credential is not bound to this wallet's key.",
+            "Der Nachweis ist nicht an den Schlüssel dieser Brieftasche gebunden.",
+        )
+    return jws.payload
+
+
+def _request_error(en: str, de: str) -> PresentationRequestError:
+    return PresentationRequestError(en, de)
+
+
+@dataclass(frozen=True)
+class PresentationRequest:
+    """A verified OID4VP request object."""
+
+    client_id: str
+    payload: dict[str, Any]
+
+    @property
+    def did(self) -> str:
+        """The verifier's DID (from the ``decentralized_identifier`` client_id)."""
+        return self.client_id.removeprefix(DID_CLIENT_PREFIX)
+
+    @property
+    def query(self) -> dict[str, Any]:
+        """The (single) DCQL credential query."""
+        query: dict[str, Any] = self.payload["dcql_query"]["credentials"][0]
+        return query
+
+    @property
+    def vct_values(self) -> list[str]:
+        """The credential types the verifier accepts."""
+        return [str(v) for v in self.query.get("meta", {}).get("vct_values", [])]
+
+    @property
+    def requested(self) -> list[ClaimPath]:
+        """The claim paths the verifier asks for."""
+        return [tuple(c["path"]) for c in self.query.get("claims", [])]
+
+
+def fetch_request(
+    http: httpx.Client, uri: str, *, allow_http: bool, now: float
+) -> PresentationRequest:
+    """Resolve an ``openid4vp://`` link and verify the signed request object against
+    the verifier's DID."""
+    parts = urlsplit(uri.strip())
+    if parts.scheme != "openid4vp":
+        raise _request_error(
+            "This is not a presentation request (openid4vp://).",
+            "Das ist keine Vorzeige-Anfrage (openid4vp://).",
+        )
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    client_id = query.get("client_id", "")
+    if not client_id.startswith(DID_CLIENT_PREFIX):
+        raise _request_error(
+            "Only verifiers identified by a DID are supported.",
+            "Nur Prüfstellen mit DID werden unterstützt.",
+        )
+    request_uri = _checked_url(
+        query.get("request_uri"), allow_http=allow_http, error=PresentationRequestError
+    )
+    try:
+        response = http.get(request_uri)
+    except httpx.HTTPError as err:
+        raise _request_error(
+            "The verifier is unreachable.", "Die Prüfstelle ist nicht erreichbar."
+        ) from err
+    if response.status_code != 200:
+        raise _request_error(
+            f"The verifier answered {response.status_code}; the request may have expired.",
+            f"Die Prüfstelle antwortete mit "
+            f"{response.status_code}; die Anfrage ist vielleicht abgelaufen.",
+        )
+    if response.headers.get("content-type", "").split(";")[0] != "application/" + REQUEST_TYP:
+        raise _request_error(
+            "The request object has the wrong media type.",
+            "Das Anfrageobjekt hat den falschen Medientyp.",
+        )
+    did = client_id.removeprefix(DID_CLIENT_PREFIX)
+    try:
+        jws = parse_compact_jws(response.text)
+        kid = jws.header.get("kid")
+        if jws.header.get("typ") != REQUEST_TYP or not isinstance(kid, str):
+            raise ValueError("typ or kid")
+        if not kid.startswith(did + "#"):
+            raise ValueError("kid not of the client's DID")
+        method = resolve_did(did).method(kid)
+    except (CredentialsError, ValueError) as err:
+        raise _request_error(
+            "The request object is malformed.", "Das Anfrageobjekt ist fehlerhaft."
+        ) from err
+    if method is None or not jws.verify_with(method.public_key):
+        raise _request_error(
+            "The request's signature does not verify.", "Die Signatur der Anfrage ist ungültig."
+        )
+    payload = jws.payload
+    if payload.get("client_id") != client_id or payload.get("response_mode") != "direct_post":
+        raise _request_error(
+            "The request object does not fit the link.", "Das Anfrageobjekt passt nicht zum Link."
+        )
+    exp = payload.get("exp")
+    if isinstance(exp, int) and exp < now:
+        raise _request_error("The request has expired.", "Die Anfrage ist abgelaufen.")
+    try:
+        _checked_url(payload["response_uri"], allow_http=allow_http, error=PresentationRequestError)
+        request = PresentationRequest(client_id, payload)
+        if not isinstance(payload["nonce"], str) or not isinstance(payload["state"], str):
+            raise TypeError("nonce/state")
+        if request.query.get("format") != "dc+sd-jwt" or not request.requested:
+            raise TypeError("query")
+    except (KeyError, IndexError, TypeError) as err:
+        raise _request_error(
+            "The request lacks nonce, state or a DCQL query for an SD-JWT VC.",
+            "Der Anfrage fehlen nonce, state oder eine DCQL-Abfrage.",
+        ) from err
+    return request
+
+
+def post_presentation(
+    http: httpx.Client, request: PresentationRequest, presentation: str
+) -> httpx.Response:
+    """direct_post of the DCQL vp_token (``{query id: [presentation]}``)."""
+    vp_token = json.dumps({str(request.query["id"]): [presentation]})
+    try:
+        return http.post(
+            str(request.payload["response_uri"]),
+            data={"vp_token": vp_token, "state": str(request.payload["state"])},
+        )
+    except httpx.HTTPError as err:
+        raise _request_error(
+            "The verifier is unreachable.", "Die Prüfstelle ist nicht erreichbar."
+        ) from err

@@ -1,0 +1,186 @@
+"""Errors of the citizen wallet.
+
+::
+
+    GovchainError
+    └── WalletError                       govchain.citizen_wallet
+        ├── WalletExistsError             a wallet already lives in the directory
+        ├── WalletNotFoundError           no wallet in the directory
+        ├── WalletLockedError             the wallet must be unlocked first
+        ├── WrongPinError                 the PIN did not decrypt the wallet
+        ├── WalletThrottledError          too many wrong PINs: wait ``retry_after`` s
+        ├── WalletCorruptError            a wallet or backup file is unreadable
+        ├── OfferError                    a credential offer or the issuer misbehaved
+        ├── PresentationRequestError      a presentation request is malformed or unsigned
+        ├── WarningsNotAcknowledgedError  a warning was shown but not acknowledged
+        ├── NoMatchingCredentialError     no stored credential fits a request
+        ├── CredentialNotFoundError       no stored credential under an id
+        └── PendingNotFoundError          an offer/request preview expired or is unknown
+"""
+
+from __future__ import annotations
+
+from govchain.errors import GovchainError
+
+__all__ = [
+    "CredentialNotFoundError",
+    "NoMatchingCredentialError",
+    "OfferError",
+    "PendingNotFoundError",
+    "PresentationRequestError",
+    "WalletCorruptError",
+    "WalletError",
+    "WalletExistsError",
+    "WalletLockedError",
+    "WalletNotFoundError",
+    "WalletThrottledError",
+    "WarningsNotAcknowledgedError",
+    "WrongPinError",
+]
+
+
+class WalletError(GovchainError):
+    """Anything the wallet refuses or cannot do; ``status`` is the HTTP status."""
+
+    status = 400
+
+
+class WalletExistsError(WalletError):
+    """A wallet already exists in the directory."""
+
+    status = 409
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        super().__init__(
+            f"A wallet already exists in {directory}.",
+            f"In {directory} gibt es schon eine Brieftasche.",
+        )
+
+
+class WalletNotFoundError(WalletError):
+    """No wallet in the directory."""
+
+    status = 404
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        super().__init__(
+            f"No wallet in {directory}; create one first.",
+            f"In {directory} gibt es keine Brieftasche; bitte zuerst anlegen.",
+        )
+
+
+class WalletLockedError(WalletError):
+    """The wallet is locked."""
+
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The wallet is locked; unlock it with your PIN.",
+            "Die Brieftasche ist gesperrt; bitte mit der PIN entsperren.",
+        )
+
+
+class WrongPinError(WalletError):
+    """The PIN did not decrypt the wallet; ``failures`` counts the wrong tries in a row."""
+
+    status = 401
+
+    def __init__(self, failures: int, retry_after: float) -> None:
+        self.failures = failures
+        self.retry_after = retry_after
+        wait_en = f" Wait {retry_after:.0f} s before the next try." if retry_after > 0 else ""
+        wait_de = (
+            f" Vor dem nächsten Versuch {retry_after:.0f} s warten." if retry_after > 0 else ""
+        )
+        super().__init__(f"Wrong PIN.{wait_en}", f"Falsche PIN.{wait_de}")
+
+
+class WalletThrottledError(WalletError):
+    """Too many wrong PINs in a row: no try is made before ``retry_after`` seconds."""
+
+    status = 429
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            f"Too many wrong PINs; try again in {retry_after:.0f} s.",
+            f"Zu viele falsche PINs; in {retry_after:.0f} s erneut versuchen.",
+        )
+
+
+class WalletCorruptError(WalletError):
+    """A wallet or backup file cannot be read."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(
+            f"The file {what} is damaged or not a govchain wallet file.",
+            f"Die Datei {what} ist beschädigt oder keine govchain-Brieftaschendatei.",
+        )
+
+
+class OfferError(WalletError):
+    """A credential offer, the issuer's metadata or its answer is not acceptable."""
+
+    status = 422
+
+
+class PresentationRequestError(WalletError):
+    """A presentation request is malformed, unsigned or badly signed."""
+
+    status = 422
+
+
+class WarningsNotAcknowledgedError(WalletError):
+    """The wallet showed warnings that the citizen has not acknowledged."""
+
+    status = 409
+
+    def __init__(self, warnings: list[str]) -> None:
+        self.warnings = warnings
+        super().__init__(
+            "Confirm the warnings first: " + "; ".join(warnings),
+            "Bitte zuerst die Warnungen bestätigen: " + "; ".join(warnings),
+        )
+
+
+class NoMatchingCredentialError(WalletError):
+    """No stored credential fits what a verifier asks for."""
+
+    status = 404
+
+    def __init__(self, vcts: list[str]) -> None:
+        self.vcts = vcts
+        super().__init__(
+            f"No credential in the wallet fits the request ({', '.join(vcts)}).",
+            f"Kein Nachweis in der Brieftasche passt zur Anfrage ({', '.join(vcts)}).",
+        )
+
+
+class CredentialNotFoundError(WalletError):
+    """No stored credential under an id."""
+
+    status = 404
+
+    def __init__(self, credential_id: str) -> None:
+        self.credential_id = credential_id
+        super().__init__(
+            f"No credential {credential_id!r} in the wallet.",
+            f"Kein Nachweis {credential_id!r} in der Brieftasche.",
+        )
+
+
+class PendingNotFoundError(WalletError):
+    """An offer or request preview is unknown or was already used."""
+
+    status = 404
+
+    def __init__(self, pending_id: str) -> None:
+        self.pending_id = pending_id
+        super().__init__(
+            "This offer or request is no longer open; paste it again.",
+            "Dieses Angebot bzw. diese Anfrage ist nicht mehr offen; bitte erneut einfügen.",
+        )

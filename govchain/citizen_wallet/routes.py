@@ -1,0 +1,221 @@
+"""HTTP of the wallet: German pages under ``/wallet``.
+
+Thin, as everywhere: parse the form (anti-forgery token checked by ``VerifiedForm``),
+check the session (``OpenWallet``), call one wallet method, render or redirect.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from govchain.citizen_wallet._csrf import CSRF_COOKIE, CSRF_FIELD, CsrfGuard
+from govchain.citizen_wallet.errors import (
+    WalletError,
+    WalletLockedError,
+    WarningsNotAcknowledgedError,
+)
+from govchain.citizen_wallet.service import CitizenWallet
+
+__all__ = ["SESSION_COOKIE", "error_page", "pages"]
+
+SESSION_COOKIE = "govchain_wallet_session"
+
+pages = APIRouter(prefix="/wallet", include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _wallet(request: Request) -> CitizenWallet:
+    wallet: CitizenWallet = request.app.state.wallet
+    return wallet
+
+
+def open_wallet_dependency(request: Request) -> CitizenWallet:
+    """The wallet, if it is unlocked and this browser holds the session cookie."""
+    wallet = _wallet(request)
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if not wallet.unlocked or not secrets.compare_digest(cookie, request.app.state.session):
+        raise WalletLockedError()
+    return wallet
+
+
+async def verified_form(request: Request) -> dict[str, str]:
+    """The posted form, after its anti-forgery token was checked."""
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    guard: CsrfGuard = request.app.state.csrf
+    guard.verify(request.cookies.get(CSRF_COOKIE), values.get(CSRF_FIELD))
+    return values
+
+
+OpenWallet = Annotated[CitizenWallet, Depends(open_wallet_dependency)]
+VerifiedForm = Annotated[dict[str, str], Depends(verified_form)]
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page with a fresh (or the visitor's) anti-forgery token."""
+    guard: CsrfGuard = request.app.state.csrf
+    token = guard.token_for(request.cookies.get(CSRF_COOKIE))
+    response = templates.TemplateResponse(
+        request, name, {"csrf_token": token, "csrf_field": CSRF_FIELD, **context}, status_code
+    )
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/wallet")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def error_page(request: Request, err: WalletError) -> HTMLResponse:
+    """The German error page for a refused action."""
+    return render(request, "fehler.html", err.status, message=err.message_de)
+
+
+def _see(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@pages.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    """The cards, or set-up / unlock first."""
+    wallet = _wallet(request)
+    if not wallet.exists:
+        return _see("/wallet/einrichten")
+    open_wallet_dependency(request)
+    cards = [(c, wallet.live_status(c.id)) for c in wallet.credentials()]
+    return render(request, "karten.html", cards=cards)
+
+
+@pages.get("/einrichten", response_class=HTMLResponse)
+def setup_page(request: Request) -> Response:
+    """Choose a PIN for a new wallet."""
+    return render(request, "einrichten.html")
+
+
+@pages.post("/einrichten")
+def setup(request: Request, form: VerifiedForm) -> Response:
+    """Create the wallet under the chosen PIN."""
+    if form.get("pin", "") != form.get("pin2", ""):
+        raise WalletError("The PINs differ.", "Die beiden PINs stimmen nicht überein.")
+    _wallet(request).create(form.get("pin", ""))
+    return _with_session(request, _see("/wallet/"))
+
+
+def _with_session(request: Request, response: Response) -> Response:
+    response.set_cookie(
+        SESSION_COOKIE, request.app.state.session, httponly=True, samesite="strict", path="/"
+    )
+    return response
+
+
+@pages.get("/entsperren", response_class=HTMLResponse)
+def unlock_page(request: Request) -> Response:
+    """Enter the PIN."""
+    return render(request, "entsperren.html")
+
+
+@pages.post("/entsperren")
+def unlock(request: Request, form: VerifiedForm) -> Response:
+    """Unlock with the PIN; a new session for this browser."""
+    request.app.state.session = secrets.token_urlsafe(32)
+    _wallet(request).unlock(form.get("pin", ""))
+    return _with_session(request, _see("/wallet/"))
+
+
+@pages.post("/sperren")
+def lock(request: Request, form: VerifiedForm) -> Response:
+    """Lock the wallet and end the session."""
+    _wallet(request).lock()
+    request.app.state.session = secrets.token_urlsafe(32)
+    response = _see("/wallet/entsperren")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@pages.get("/empfangen", response_class=HTMLResponse)
+def receive_page(request: Request, wallet: OpenWallet) -> Response:
+    """Paste a credential offer."""
+    return render(request, "empfangen.html")
+
+
+@pages.post("/empfangen", response_class=HTMLResponse)
+def receive_preview(request: Request, wallet: OpenWallet, form: VerifiedForm) -> Response:
+    """Show issuer, types and warnings before accepting."""
+    preview = wallet.preview_offer(form.get("offer", ""))
+    return render(request, "angebot.html", preview=preview)
+
+
+@pages.post("/empfangen/{preview_id}")
+def receive(request: Request, preview_id: str, wallet: OpenWallet, form: VerifiedForm) -> Response:
+    """Accept (with tx code and acknowledged warnings) or decline an offer."""
+    if form.get("action") != "annehmen":
+        return _see("/wallet/")
+    try:
+        wallet.accept_offer(
+            preview_id,
+            form.get("tx_code") or None,
+            acknowledge_warnings=form.get("acknowledge") == "ja",
+            accept_untrusted_issuer=form.get("accept_untrusted") == "ja",
+        )
+    except WarningsNotAcknowledgedError as err:
+        # Shown again with the warnings (e.g. the chain's, known only after receiving).
+        return render(
+            request,
+            "warnung.html",
+            err.status,
+            warnings=err.warnings,
+            preview_id=preview_id,
+            tx_code=form.get("tx_code", ""),
+        )
+    return _see("/wallet/")
+
+
+@pages.get("/vorzeigen", response_class=HTMLResponse)
+def present_page(request: Request, wallet: OpenWallet) -> Response:
+    """Paste a presentation request."""
+    return render(request, "vorzeigen.html")
+
+
+@pages.post("/vorzeigen", response_class=HTMLResponse)
+def present_preview(request: Request, wallet: OpenWallet, form: VerifiedForm) -> Response:
+    """The consent page: exactly which claims go to whom."""
+    preview = wallet.preview_request(form.get("request", ""))
+    return render(request, "zustimmung.html", preview=preview)
+
+
+@pages.post("/vorzeigen/{preview_id}", response_class=HTMLResponse)
+def present(request: Request, preview_id: str, wallet: OpenWallet, form: VerifiedForm) -> Response:
+    """Consent or refuse; the outcome page."""
+    outcome = wallet.respond(
+        preview_id,
+        consent=form.get("action") == "zustimmen",
+        acknowledge_warnings=form.get("acknowledge") == "ja",
+    )
+    return render(request, "ergebnis.html", outcome=outcome)
+
+
+@pages.get("/nachweis/{credential_id}", response_class=HTMLResponse)
+def card(request: Request, credential_id: str, wallet: OpenWallet) -> Response:
+    """One credential: its claims, issuer, warnings and live status."""
+    credential = wallet.credential(credential_id)
+    return render(
+        request, "nachweis.html", card=credential, status=wallet.live_status(credential_id)
+    )
+
+
+@pages.post("/nachweis/{credential_id}/loeschen")
+def delete(
+    request: Request, credential_id: str, wallet: OpenWallet, form: VerifiedForm
+) -> Response:
+    """Delete a credential for good."""
+    wallet.delete(credential_id)
+    return _see("/wallet/")
+
+
+@pages.get("/protokoll", response_class=HTMLResponse)
+def log(request: Request, wallet: OpenWallet) -> Response:
+    """Every presentation: who, when, which claims."""
+    return render(request, "protokoll.html", entries=wallet.log())
