@@ -60,6 +60,10 @@ issuer_app = typer.Typer(
 )
 app.add_typer(issuer_app, name="issuer")
 app.add_typer(verifier_app, name="verifier")
+wallet_app = typer.Typer(
+    help="Die Bürger-Wallet (127.0.0.1:8103) and its command line.", no_args_is_help=True
+)
+app.add_typer(wallet_app, name="wallet")
 app.add_typer(anchoring_app, name="anchoring")
 app.add_typer(archive_app, name="archive")
 app.add_typer(platform_app, name="platform")
@@ -934,6 +938,156 @@ def issuer_offer(
             f"{created.tx_code}",
             highlight=False,
         )
+
+
+# --- wallet ----------------------------------------------------------------------------
+
+PinOption = Annotated[
+    str | None,
+    typer.Option(
+        "--pin",
+        envvar="GOVCHAIN_WALLET_PIN",
+        help="The wallet PIN (or GOVCHAIN_WALLET_PIN); asked for when not given.",
+    ),
+]
+
+
+def _wallet(pin: str | None, *, create: bool = False) -> Any:
+    from govchain.citizen_wallet.service import open_wallet
+    from govchain.citizen_wallet.settings import WalletSettings
+
+    wallet = open_wallet(_service_settings(WalletSettings))
+    secret = pin or typer.prompt("PIN", hide_input=True, confirmation_prompt=create)
+    if create:
+        wallet.create(secret)
+    else:
+        wallet.unlock(secret)
+    return wallet
+
+
+@wallet_app.command("create")
+@_fails_clearly
+def wallet_create(pin: PinOption = None) -> None:
+    """Create the wallet, protected by a PIN or passphrase (at least 6 characters)."""
+    wallet = _wallet(pin, create=True)
+    wallet.close()
+    console.print("[green]✔[/] Wallet angelegt und verschlüsselt.")
+
+
+@wallet_app.command("list")
+@_fails_clearly
+def wallet_list(pin: PinOption = None) -> None:
+    """Show the credentials in the wallet with their live status."""
+    wallet = _wallet(pin)
+    try:
+        for card in wallet.credentials():
+            status = wallet.live_status(card.id).value
+            console.print(
+                f"{card.id}  {card.name_de}  ({card.issuer_name_de})  Status: {status}",
+                highlight=False,
+            )
+    finally:
+        wallet.close()
+
+
+@wallet_app.command("receive")
+@_fails_clearly
+def wallet_receive(
+    offer: Annotated[str, typer.Argument(help="The openid-credential-offer:// URI.")],
+    tx_code: Annotated[str | None, typer.Option("--tx-code", help="The transaction code.")] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Accept despite warnings (unknown issuer etc.).")
+    ] = False,
+    pin: PinOption = None,
+) -> None:
+    """Receive a credential by OID4VCI: shows issuer and type first, warns when unknown."""
+    wallet = _wallet(pin)
+    try:
+        preview = wallet.preview_offer(offer)
+        console.print(
+            f"Aussteller: {preview.issuer_name_de} ({preview.issuer_url})", highlight=False
+        )
+        for warning in preview.warnings:
+            err_console.print(f"[yellow]Warnung:[/] {warning}", highlight=False)
+        stored = wallet.accept_offer(
+            preview.id, tx_code, acknowledge_warnings=yes, accept_untrusted_issuer=yes
+        )
+    finally:
+        wallet.close()
+    for card in stored:
+        console.print(f"[green]✔[/] {card.name_de} gespeichert ({card.id}).", highlight=False)
+
+
+@wallet_app.command("present")
+@_fails_clearly
+def wallet_present(
+    request: Annotated[str, typer.Argument(help="The openid4vp:// URI of the verifier.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Consent without asking (and despite warnings).")
+    ] = False,
+    pin: PinOption = None,
+) -> None:
+    """Present a credential by OID4VP: shows exactly which claims go to whom, then asks."""
+    wallet = _wallet(pin)
+    try:
+        preview = wallet.preview_request(request)
+        console.print(
+            f"Prüfstelle: {preview.verifier_name_de} ({preview.client_id})", highlight=False
+        )
+        for warning in preview.warnings:
+            err_console.print(f"[yellow]Warnung:[/] {warning}", highlight=False)
+        console.print(f"Nachweis: {preview.credential.name_de}; offengelegt würden:")
+        for claim in preview.claims:
+            console.print(f"  {claim.label_de}: {claim.value}", highlight=False)
+        consent = yes or typer.confirm("Freigeben?", default=False)
+        outcome = wallet.respond(preview.id, consent=consent, acknowledge_warnings=yes)
+    finally:
+        wallet.close()
+    console.print(outcome.message_de, highlight=False)
+    if not consent:
+        raise typer.Exit(1)
+
+
+@wallet_app.command("log")
+@_fails_clearly
+def wallet_log(pin: PinOption = None) -> None:
+    """Every presentation: who, when, which claims, and the outcome."""
+    wallet = _wallet(pin)
+    try:
+        entries = wallet.log()
+    finally:
+        wallet.close()
+    for entry in entries:
+        console.print(
+            f"{entry.when_de}  {entry.verifier_name_de}  {', '.join(entry.claims_de)}  "
+            f"({entry.outcome.value})",
+            highlight=False,
+        )
+
+
+@wallet_app.command("serve")
+@_fails_clearly
+def wallet_serve(
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8103).")] = None,
+) -> None:
+    """Serve the mobile web wallet until Ctrl-C."""
+    import uvicorn
+
+    from govchain.chain.ganache import ensure_port_free
+    from govchain.citizen_wallet.app import create_app
+    from govchain.citizen_wallet.settings import WalletSettings
+
+    settings = _service_settings(WalletSettings)
+    if port is not None:
+        settings = settings.model_copy(update={"wallet_port": port})
+    ensure_port_free(settings.wallet_host, settings.wallet_port)
+    console.print(f"Wallet unter http://{settings.wallet_host}:{settings.wallet_port}/ (Strg-C).")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.wallet_host,
+        port=settings.wallet_port,
+        log_level="warning",
+    )
 
 
 # --- archive ---------------------------------------------------------------------------

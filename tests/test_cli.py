@@ -315,6 +315,13 @@ def test_every_command_has_help() -> None:
         ["verifier", "serve"],
         ["verifier", "request"],
         ["verifier", "result"],
+        ["wallet"],
+        ["wallet", "create"],
+        ["wallet", "list"],
+        ["wallet", "receive"],
+        ["wallet", "present"],
+        ["wallet", "log"],
+        ["wallet", "serve"],
     ):
         code, out, _ = invoke(*command, "--help")
         assert code == 0 and "Usage" in out, command
