@@ -202,13 +202,16 @@ class AgentAdminClient:
         proof_type: str = "Ed25519Signature2020",
     ) -> CredentialExchange:
         """Offer a W3C VC (JSON-LD, signed with `proof_type`) over a connection."""
+        options: dict[str, Any] = {"proofType": proof_type}
+        status = credential.get("credentialStatus")
+        if isinstance(status, dict):
+            # ACA-Py's holder refuses a credential with a status its request did not name
+            options["credentialStatus"] = {"type": status.get("type")}
         body = {
             "connection_id": connection_id,
             "auto_issue": True,
             "auto_remove": False,
-            "filter": {
-                "ld_proof": {"credential": credential, "options": {"proofType": proof_type}}
-            },
+            "filter": {"ld_proof": {"credential": credential, "options": options}},
         }
         data = await self._call("POST", "/issue-credential-2.0/send-offer", json=body)
         return CredentialExchange.model_validate(data)

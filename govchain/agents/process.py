@@ -23,11 +23,13 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from govchain._process import die_with_parent
 from govchain.agents.errors import AgentPortBusyError, AgentsNotInstalledError, AgentStartError
+from govchain.agents.jsonld import ContextServer
 from govchain.agents.settings import AgentRole, AgentSettings, AgentStorageKind
 from govchain.chain.errors import ChainError, PortBusyError
 from govchain.chain.ganache import ensure_port_free
@@ -35,6 +37,8 @@ from govchain.chain.ganache import ensure_port_free
 __all__ = ["AgentFleet", "AgentProcess", "WebhookEvent", "WebhookReceiver"]
 
 log = logging.getLogger(__name__)
+
+_PLUGIN_DIR = Path(__file__).parent / "acapy"  # the govchain_contexts ACA-Py plugin
 
 # What each agent answers on its own, so that DIDComm flows run without a controller
 # stepping in; govchain's services still see every step through the webhooks.
@@ -188,10 +192,17 @@ class AgentProcess:
         webhook_url: where the agent posts its webhooks (with ``#key``).
     """
 
-    def __init__(self, role: AgentRole, settings: AgentSettings, webhook_url: str) -> None:
+    def __init__(
+        self,
+        role: AgentRole,
+        settings: AgentSettings,
+        webhook_url: str,
+        contexts_url: str | None = None,
+    ) -> None:
         self.role = role
         self.settings = settings
         self.webhook_url = webhook_url
+        self.contexts_url = contexts_url
         self.home = settings.agents_dir / role.value
         self.log_path = settings.agents_dir / "logs" / f"{role.value}.log"
         self._proc: subprocess.Popen[bytes] | None = None
@@ -245,6 +256,9 @@ class AgentProcess:
             "--log-level",
             s.agents_log_level,
             *_ROLE_FLAGS[self.role],
+            # resolves https://contexts.govchain.de/ from the ContextServer (no internet)
+            "--plugin",
+            "govchain_contexts",
         ]
         if s.agents_storage is AgentStorageKind.POSTGRES:
             command += [
@@ -265,7 +279,10 @@ class AgentProcess:
             ACAPY_ADMIN_API_KEY=s.admin_api_key(self.role).get_secret_value(),
             ACAPY_WALLET_KEY=s.agents_wallet_key.get_secret_value(),
             ACAPY_WEBHOOK_URL=self.webhook_url,
+            PYTHONPATH=str(_PLUGIN_DIR),
         )
+        if self.contexts_url:
+            env["GOVCHAIN_CONTEXTS_URL"] = self.contexts_url
         if self.role is AgentRole.HOLDER:
             env["ACAPY_MULTITENANT_JWT_SECRET"] = s.agents_holder_jwt_secret.get_secret_value()
         if s.agents_storage is AgentStorageKind.POSTGRES and s.agents_postgres_password:
@@ -389,8 +406,9 @@ class AgentFleet:
     def __init__(self, settings: AgentSettings) -> None:
         self.settings = settings
         self.webhooks = WebhookReceiver(settings.agents_host, settings.agents_webhook_port)
+        self.contexts = ContextServer(settings.agents_host, settings.agents_contexts_port)
         self.agents = {
-            role: AgentProcess(role, settings, self.webhooks.url_for(role.value))
+            role: AgentProcess(role, settings, self.webhooks.url_for(role.value), self.contexts.url)
             for role in AgentRole
         }
 
@@ -401,11 +419,13 @@ class AgentFleet:
         """Refuse busy ports up front, then start all agents in parallel and wait for them."""
         host = self.settings.agents_host
         _check_port("webhook receiver", host, self.settings.agents_webhook_port)
+        _check_port("JSON-LD context server", host, self.settings.agents_contexts_port)
         for agent in self.agents.values():
             for port in agent.ports():
                 _check_port(agent.role.value, host, port)
         try:
             self.webhooks.start()
+            self.contexts.start()
             for agent in self.agents.values():
                 agent.launch()
             for agent in self.agents.values():
@@ -421,6 +441,7 @@ class AgentFleet:
         for agent in self.agents.values():
             agent.stop()
         self.webhooks.stop()
+        self.contexts.stop()
 
     def __enter__(self) -> Self:
         self.start()

@@ -50,6 +50,7 @@ class AgentSettings(GovchainSettings):
     agents_verifier_admin_port: int = Field(default=8051, ge=1, le=65535)
     agents_verifier_inbound_port: int = Field(default=8050, ge=1, le=65535)
     agents_webhook_port: int = Field(default=8039, ge=1, le=65535)
+    agents_contexts_port: int = Field(default=8038, ge=1, le=65535)
     agents_issuer_admin_api_key: SecretStr = Field(default_factory=_placeholder)
     agents_holder_admin_api_key: SecretStr = Field(default_factory=_placeholder)
     agents_verifier_admin_api_key: SecretStr = Field(default_factory=_placeholder)
@@ -95,9 +96,12 @@ class AgentSettings(GovchainSettings):
             self.agents_verifier_admin_port,
             self.agents_verifier_inbound_port,
             self.agents_webhook_port,
+            self.agents_contexts_port,
         ]
         if len(set(ports)) != len(ports):
-            raise ValueError("the agents' admin, inbound and webhook ports must all differ")
+            raise ValueError(
+                "the agents' admin, inbound, webhook and contexts ports must all differ"
+            )
         return self
 
     @property

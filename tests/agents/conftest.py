@@ -35,7 +35,7 @@ def free_ports(count: int) -> list[int]:
 
 def agent_settings(data_dir: Path, **overrides: Any) -> AgentSettings:
     """Settings with fresh loopback ports and the data directory under `data_dir`."""
-    ports = free_ports(7)
+    ports = free_ports(8)
     values: dict[str, Any] = {
         "data_dir": data_dir,
         "agents_issuer_admin_port": ports[0],
@@ -45,6 +45,7 @@ def agent_settings(data_dir: Path, **overrides: Any) -> AgentSettings:
         "agents_verifier_admin_port": ports[4],
         "agents_verifier_inbound_port": ports[5],
         "agents_webhook_port": ports[6],
+        "agents_contexts_port": ports[7],
         "agents_issuer_admin_api_key": "issuer-test-key",
         "agents_holder_admin_api_key": "holder-test-key",
         "agents_verifier_admin_api_key": "verifier-test-key",
