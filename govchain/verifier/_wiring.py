@@ -70,6 +70,8 @@ def open_service(
         trust=trust,
         clock=clock,
         ttl=settings.verifier_request_ttl_seconds,
+        snapshot_path=settings.snapshot_path if settings.verifier_offline_fallback else None,
+        snapshot_max_age=settings.verifier_offline_max_age_seconds,
     )
 
 

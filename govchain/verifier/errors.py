@@ -11,6 +11,7 @@ Tree (below ``govchain.errors.GovchainError``)::
     │   ├── UnknownStateError        state names no open request
     │   ├── ReplayedResponseError    the request was already answered
     │   └── MalformedResponseError   vp_token unreadable or not the DCQL shape
+    ├── SnapshotInvalidError         offline snapshot: bad signature or shape     400
     ├── VerifierUnreachableError     the client cannot reach the service      503
     ├── VerifierProblemError         the client got a problem document (its status/code)
     └── OidcError                    "Login mit BürgerID" (OAuth ``error`` code)
@@ -39,12 +40,14 @@ __all__ = [
     "InvalidTokenError",
     "LoginNotFoundError",
     "MalformedResponseError",
+    "OfflineModeOffError",
     "OidcError",
     "RedirectUriError",
     "ReplayedResponseError",
     "RequestExpiredError",
     "RequestNotFoundError",
     "ResponseRefusedError",
+    "SnapshotInvalidError",
     "TokenRequestError",
     "UnknownCheckError",
     "UnknownClientError",
@@ -301,4 +304,30 @@ class InvalidTokenError(OidcError):
         super().__init__(
             "The access token is missing, unknown or expired.",
             "Das Zugriffstoken fehlt, ist unbekannt oder abgelaufen.",
+        )
+
+
+class SnapshotInvalidError(VerifierError):
+    """An offline snapshot whose signature does not verify or whose content is unreadable:
+    it is refused and never used."""
+
+    code = "snapshot-invalid"
+
+    def __init__(self, reason: str, reason_de: str) -> None:
+        super().__init__(
+            f"The offline snapshot is refused: {reason}.",
+            f"Der Offline-Stand wird abgelehnt: {reason_de}.",
+        )
+
+
+class OfflineModeOffError(VerifierError):
+    """Offline snapshots are used only with ``GOVCHAIN_VERIFIER_OFFLINE_FALLBACK`` set."""
+
+    code = "offline-mode-off"
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Offline mode is off (GOVCHAIN_VERIFIER_OFFLINE_FALLBACK).",
+            "Der Offline-Modus ist aus (GOVCHAIN_VERIFIER_OFFLINE_FALLBACK).",
         )

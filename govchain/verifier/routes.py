@@ -37,6 +37,7 @@ from govchain.verifier.schemas import (
     CreateRequest,
     PendingResult,
     ResponseAccepted,
+    SnapshotOut,
     VerificationResultOut,
     result_to_json,
 )
@@ -103,7 +104,9 @@ def get_result(request_id: str, service: Service) -> Response:
         stored = service.get(request_id)
         pending = PendingResult(request_id=request_id, expires_at=stored.expires_at)
         return JSONResponse(pending.model_dump(), status_code=status.HTTP_202_ACCEPTED)
-    return JSONResponse(result_to_json(result))
+    body = result_to_json(result)
+    body["offline_as_of"] = service.get(request_id).offline_as_of
+    return JSONResponse(body)
 
 
 @router.get("/request-objects/{ref}")
@@ -121,6 +124,12 @@ def post_response(
     """The wallet's Authorization Response (``direct_post``, form-encoded)."""
     service.receive_response(state, vp_token)
     return ResponseAccepted()
+
+
+@router.post("/snapshot", response_model=SnapshotOut)
+def export_snapshot(service: Service) -> SnapshotOut:
+    """Take, sign and keep an offline snapshot of the lists and issuers seen so far."""
+    return SnapshotOut(snapshot=service.export_snapshot())
 
 
 # --- the field-check pages -----------------------------------------------------------------

@@ -24,6 +24,7 @@ __all__ = [
     "CreatedRequestOut",
     "PendingResult",
     "ResponseAccepted",
+    "SnapshotOut",
     "VerificationResultOut",
     "result_from_json",
     "result_to_json",
@@ -97,6 +98,9 @@ class VerificationResultOut(BaseModel):
     issued_at: int | None = None
     checks: list[CheckOut]
     claims: dict[str, Any] | None = None
+    offline_as_of: int | None = Field(
+        default=None, description="Checked offline against the snapshot taken at this time."
+    )
 
 
 def result_to_json(result: VerificationResult) -> dict[str, Any]:
@@ -135,3 +139,9 @@ def result_from_json(data: dict[str, Any]) -> VerificationResult:
         issued_at=parsed.issued_at,
         claims=parsed.claims,
     )
+
+
+class SnapshotOut(BaseModel):
+    """A signed offline snapshot (JWT, ``typ: govchain-verifier-snapshot+jwt``)."""
+
+    snapshot: str

@@ -18,6 +18,8 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote, urlencode
 
@@ -36,6 +38,15 @@ from govchain.credentials import (
     create_did,
 )
 from govchain.credentials.jose import sign_compact_jws
+from govchain.credentials.types import LOCAL_TIMEZONE
+from govchain.verifier._snapshot import (
+    Snapshot,
+    load_snapshot,
+    offline_sources,
+    offline_use,
+    sign_snapshot,
+    take_snapshot,
+)
 from govchain.verifier._store import RequestPhase, RequestRow, RequestStore
 from govchain.verifier.checks import (
     CheckParams,
@@ -48,9 +59,11 @@ from govchain.verifier.checks import (
 )
 from govchain.verifier.errors import (
     MalformedResponseError,
+    OfflineModeOffError,
     ReplayedResponseError,
     RequestExpiredError,
     RequestNotFoundError,
+    SnapshotInvalidError,
     UnknownCheckError,
     UnknownStateError,
 )
@@ -98,6 +111,21 @@ class StoredRequest:
     openid4vp_uri: str
     expires_at: int
     result: VerificationResult | None
+    offline_as_of: int | None = None
+    answered_at: int | None = None
+
+    @property
+    def offline_note_de(self) -> str | None:
+        """ "Offline geprüft mit Stand vom <Zeit> (vor N Minuten)" for an offline result."""
+        if self.offline_as_of is None:
+            return None
+        return offline_note_de(self.offline_as_of, self.answered_at or self.offline_as_of)
+
+
+def offline_note_de(as_of: int, at: int) -> str:
+    """The German mark of a result checked against a snapshot, with its age then."""
+    stamp = datetime.fromtimestamp(as_of, LOCAL_TIMEZONE).strftime("%d.%m.%Y %H:%M")
+    return f"Offline geprüft mit Stand vom {stamp} (vor {max(0, at - as_of) // 60} Minuten)"
 
 
 class VerifierService:
@@ -111,6 +139,8 @@ class VerifierService:
         trust: trust source reading the verifier's own node.
         clock: unix seconds (the verification time and request expiry).
         ttl: seconds a request stays open.
+        snapshot_path: where the signed offline snapshot is kept; None: no offline mode.
+        snapshot_max_age: seconds an offline snapshot may be old and still be used.
     """
 
     def __init__(
@@ -123,6 +153,8 @@ class VerifierService:
         trust: TrustSource,
         clock: Callable[[], float] = time.time,
         ttl: int = 300,
+        snapshot_path: Path | None = None,
+        snapshot_max_age: int = 43_200,
     ) -> None:
         self.store = store
         self.key = key
@@ -133,6 +165,19 @@ class VerifierService:
         self.response_uri = f"{self.base_url}{API}/responses"
         self._clock = clock
         self.ttl = ttl
+        self.snapshot_path = snapshot_path
+        self.offline = (
+            offline_sources(status, trust, snapshot_max_age, clock) if snapshot_path else None
+        )
+        if self.offline is not None:
+            status, trust = self.offline
+            if snapshot_path is not None and snapshot_path.exists():
+                try:
+                    self.offline[0].fallback.snapshot = load_snapshot(
+                        snapshot_path.read_text(), key.public_key
+                    )
+                except SnapshotInvalidError:
+                    log.error("offline snapshot %s refused: bad signature or shape", snapshot_path)
         self.verifier = Verifier(status=status, trust=trust, clock=clock)
 
     def _now(self) -> int:
@@ -249,18 +294,26 @@ class VerifierService:
         check = field_check(row.check)
         params = check.params(row.params)
         presentation = _presentation(vp_token, check.name)
-        result = self.verifier.verify(
-            presentation,
-            VerificationRequest(
-                nonce=row.nonce,
-                audience=self.client_id,
-                at=now,
-                context=check.context(params),
-                expected_vct=check.vct,
-            ),
-        )
+        marker = offline_use.set(None)
+        try:
+            result = self.verifier.verify(
+                presentation,
+                VerificationRequest(
+                    nonce=row.nonce,
+                    audience=self.client_id,
+                    at=now,
+                    context=check.context(params),
+                    expected_vct=check.vct,
+                ),
+            )
+            as_of = offline_use.get()
+        finally:
+            offline_use.reset(marker)
         minimal = _minimised(result, check.claims(params))
-        if not self.store.answer(row.id, result_to_json(minimal), now):
+        stored = result_to_json(minimal)
+        if as_of is not None:
+            stored["offline_as_of"] = as_of
+        if not self.store.answer(row.id, stored, now):
             raise ReplayedResponseError(row.id)  # a concurrent response won the race
         log.info("request %s answered: %s", row.id[:8], minimal.outcome.value)
         return row.id
@@ -283,6 +336,8 @@ class VerifierService:
             openid4vp_uri=self.openid4vp_uri(row.ref),
             expires_at=row.expires_at,
             result=result_from_json(row.result) if row.result is not None else None,
+            offline_as_of=row.result.get("offline_as_of") if row.result is not None else None,
+            answered_at=row.answered_at,
         )
 
     def result(self, request_id: str) -> VerificationResult | None:
@@ -291,6 +346,34 @@ class VerifierService:
         if stored.phase is RequestPhase.EXPIRED:
             raise RequestExpiredError(request_id)
         return stored.result
+
+    # --- offline snapshot ----------------------------------------------------------------
+
+    def export_snapshot(self) -> str:
+        """Read the lists and issuers seen so far from the chain now, sign the snapshot
+        with the verifier's key, keep it (file and memory) and return the JWT."""
+        if self.offline is None or self.snapshot_path is None:
+            raise OfflineModeOffError()
+        status, trust = self.offline
+        snapshot = take_snapshot(
+            status, trust, status.seen.items(), trust.seen.items(), self._now()
+        )
+        token = sign_snapshot(snapshot, self.key, self.kid)
+        self.install_snapshot(token)
+        return token
+
+    def install_snapshot(self, token: str) -> Snapshot:
+        """Check a snapshot's signature and use it from now on; refused if it does not verify."""
+        if self.offline is None or self.snapshot_path is None:
+            raise OfflineModeOffError()
+        snapshot = load_snapshot(token, self.key.public_key)
+        self.snapshot_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.snapshot_path.write_text(token)
+        self.offline[0].fallback.snapshot = snapshot
+        log.info(
+            "offline snapshot of %d lists, %d issuers", len(snapshot.lists), len(snapshot.trust)
+        )
+        return snapshot
 
 
 def _presentation(vp_token: str | None, query_id: str) -> str:

@@ -78,6 +78,11 @@ class VerifierSettings(GovchainSettings):
     verifier_request_ttl_seconds: int = Field(default=300, ge=30, le=3600)
     verifier_key_id: str = Field(default="verifier-request-signing", pattern=r"^[a-z0-9-]{1,64}$")
     verifier_status_max_age_seconds: float = Field(default=1.0, ge=0)
+    verifier_offline_fallback: bool = Field(
+        default=False,
+        description="Fall back to the signed offline snapshot while the chain is unreachable.",
+    )
+    verifier_offline_max_age_seconds: int = Field(default=43_200, ge=60, le=7 * 86_400)
     verifier_oidc_clients: tuple[OidcClient, ...] = ()
     verifier_oidc_pairwise_secret: SecretStr = SecretStr(PLACEHOLDER_PAIRWISE_SECRET)
     verifier_oidc_code_ttl_seconds: int = Field(default=60, ge=5, le=600)
@@ -104,6 +109,11 @@ class VerifierSettings(GovchainSettings):
     def verifier_dir(self) -> Path:
         """Where the verifier's key store and request database live."""
         return self.data_dir / "verifier"
+
+    @property
+    def snapshot_path(self) -> Path:
+        """Where the signed offline snapshot of status and trust is kept."""
+        return self.verifier_dir / "snapshot.jwt"
 
     @property
     def base_url(self) -> str:
