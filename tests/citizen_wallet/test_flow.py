@@ -31,12 +31,14 @@ DOG = "dangerous_dog_permit_sd_jwt"
 
 
 def _wallet(tmp_path: Path, vw: CredWorld, issuing: Issuing, **extra: object) -> CitizenWallet:
+    # The wallet's clock is its issuer's: the session chain's clock may run ahead of the
+    # wall clock (other tests advance it), and an issuer refuses proofs from the future.
     wallet = new_wallet(
         tmp_path / "w",
         known_issuers={issuing.issuer: "Ordnungsamt Aachen"},
         status=vw.status,
         trust=vw.trust,
-        clock=vw.now,
+        clock=issuing.clock,
         **extra,
     )
     wallet.create(PIN)
@@ -80,6 +82,10 @@ def test_receive_then_present_to_the_dog_check_is_green(
     ]
     assert labels["Familienname"] == "Mustermann"
     assert labels["Erlaubnisnummer (immer sichtbar)"] == "AC-HU-2026-0042"
+    assert labels["Rolle (Halter/Führende) (immer sichtbar)"] == "Halter/in"
+    assert labels["Befreiungen (immer sichtbar)"] == "Maulkorb: nein, Leine: nein"
+    valid_until = _samples.dog_permit(vw.today()).valid_until
+    assert labels["Gültig bis (immer sichtbar)"] == valid_until.strftime("%d.%m.%Y")
     with pytest.raises(WarningsNotAcknowledgedError):
         wallet.respond(preview.id, consent=True)
 

@@ -175,7 +175,7 @@ def test_issuer_the_chain_does_not_trust_needs_a_second_confirmation(
         known_issuers={offline.issuer: "Ordnungsamt"},
         status=vw.status,
         trust=vw.trust,
-        clock=vw.now,
+        clock=offline.clock,  # the offline issuer's clock: its proofs must not be "future"
     ):
         _set_up(browser)
         claims = _samples.dog_permit(vw.today()).model_dump(mode="json")
