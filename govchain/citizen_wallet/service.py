@@ -53,14 +53,13 @@ from govchain.credentials import (
     stored_claims,
 )
 from govchain.credentials.dids import Did
+from govchain.credentials.display import claim_label_de, claim_path_text, format_claim_value_de
 from govchain.credentials.errors import (
     CredentialsError,
     StatusUnavailableError,
     TrustUnavailableError,
-    UnknownCredentialTypeError,
 )
 from govchain.credentials.sd_jwt import ClaimPath
-from govchain.credentials.types import credential_type
 from govchain.errors import GovchainError
 
 __all__ = [
@@ -233,22 +232,8 @@ def _display_de(display: object, key: str = "name") -> str | None:
     return None
 
 
-def _path_text(path: ClaimPath) -> str:
-    return ".".join("*" if p is None else str(p) for p in path)
-
-
-def _label_de(vct: str, path: ClaimPath) -> str:
-    try:
-        ctype = credential_type(vct)
-    except UnknownCredentialTypeError:
-        return _path_text(path)
-    for spec in ctype.claims:
-        if spec.path == path or (path and path[-1] is None and spec.path == path[:-1]):
-            return spec.label_de
-    return _path_text(path)
-
-
-def _value_at(claims: Any, path: ClaimPath) -> str:
+def _value_at(vct: str, claims: Any, path: ClaimPath) -> str:
+    """The claim at ``path`` in German, as the verifier would show it ("-" if absent)."""
     value = claims
     for key in path:
         if key is None:
@@ -256,11 +241,7 @@ def _value_at(claims: Any, path: ClaimPath) -> str:
         if not isinstance(value, Mapping) or key not in value:
             return "-"
         value = value[key]
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return format_claim_value_de(vct, path, value)
 
 
 class CitizenWallet:
@@ -439,7 +420,7 @@ class CitizenWallet:
             cmeta = config.get("credential_metadata", {})
             display = cmeta.get("display") if isinstance(cmeta, Mapping) else None
             labels = tuple(
-                _display_de(c.get("display")) or _path_text(tuple(c.get("path", [])))
+                _display_de(c.get("display")) or claim_path_text(tuple(c.get("path", [])))
                 for c in (cmeta.get("claims", []) if isinstance(cmeta, Mapping) else [])
                 if isinstance(c, Mapping)
             )
@@ -603,8 +584,8 @@ class CitizenWallet:
         available = set(disclosable_claims(entry["credential"]))
         claims: list[DisclosedClaim] = []
         for path in request.requested:
-            label = _label_de(entry["vct"], path)
-            value = _value_at(stored.claims, path)
+            label = claim_label_de(entry["vct"], path)
+            value = _value_at(entry["vct"], stored.claims, path)
             shown_always = path not in available and not any(
                 a[: len(path)] == path for a in available
             )

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from govchain.chain.types import LevelOfAssurance
+from govchain.credentials.display import claim_label_de, claim_path_text, format_claim_value_de
 from govchain.credentials.formats import SD_JWT_VC_TYP
 from govchain.credentials.sd_jwt import ClaimPath
 from govchain.credentials.types import (
@@ -335,15 +336,12 @@ def dcql_query(check: FieldCheck, params: CheckParams) -> dict[str, Any]:
 
 def path_text(path: ClaimPath) -> str:
     """A claim path as text, e.g. ``holder.family_name`` or ``performers.*``."""
-    return ".".join("*" if p is None else str(p) for p in path)
+    return claim_path_text(path)
 
 
 def claim_label(ctype: type[CredentialType], path: ClaimPath) -> str:
     """The type metadata's German label of a claim path (the path text if none)."""
-    for spec in ctype.instance().claims:
-        if spec.path == path or (path[-1] is None and spec.path == path[:-1]):
-            return spec.label_de
-    return path_text(path)
+    return claim_label_de(ctype.vct, path)
 
 
 def _at(value: Any, path: ClaimPath) -> tuple[bool, Any]:
@@ -383,24 +381,6 @@ def select_claims(claims: Mapping[str, Any], paths: tuple[ClaimPath, ...]) -> di
     return selected
 
 
-def _german(value: Any) -> str:
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        return f"{value[8:10]}.{value[5:7]}.{value[0:4]}"
-    if isinstance(value, list):
-        return ", ".join(_german(v) for v in value) or "-"
-    if isinstance(value, Mapping):
-        if {"start", "end"} <= value.keys():
-            return f"{str(value['start'])[:5]} bis {str(value['end'])[:5]} Uhr"
-        if "name" in value:
-            return str(value["name"])
-        if {"given_name", "family_name"} <= value.keys():
-            return f"{value['given_name']} {value['family_name']}"
-        return ", ".join(f"{k}: {_german(v)}" for k, v in value.items())
-    return str(value)
-
-
 def shown_claims(
     check: FieldCheck, params: CheckParams, claims: Mapping[str, Any]
 ) -> list[tuple[str, str]]:
@@ -410,13 +390,6 @@ def shown_claims(
         found, value = _at(claims, path)
         if not found:
             continue
-        if path in (("level_of_assurance",), ("landlord_identity_loa",)):
-            text = LevelOfAssurance(int(value)).label_de
-        elif path[-1] == "sex":
-            text = {"male": "Rüde", "female": "Hündin"}.get(str(value), str(value))
-        elif path == ("role",):
-            text = {"keeper": "Halter/in", "leader": "Führende/r"}.get(str(value), str(value))
-        else:
-            text = _german(value)
+        text = format_claim_value_de(check.vct, path, value)
         shown.append((claim_label(check.ctype, path), text))
     return shown

@@ -59,6 +59,9 @@ DOG_CLAIMS_DE = [
 ALWAYS_VISIBLE_DE = {"Erlaubnisnummer", "Rolle (Halter/Führende)", "Befreiungen", "Gültig bis"}
 """Claims the dog permit never hides; the consent page marks them."""
 
+DOG_VALUES_DE = ("Halter/in", "Maulkorb: nein, Leine: nein")
+"""Values of the sample permit as the consent page shows them: in German, never raw."""
+
 NOT_ASKED_DE = ("Geburtsdatum", "Chipnummer", "Anschrift")
 
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium")
@@ -161,7 +164,7 @@ class WalletUI:
         expect(card).to_contain_text("gültig")
         self.shot("04-karte")
 
-    def present(self, openid4vp_uri: str) -> None:
+    def present(self, openid4vp_uri: str, values_de: tuple[str, ...] = ()) -> None:
         self.page.goto(f"{self.url}/wallet/")
         self.page.get_by_role("link", name="Vorzeigen").click()
         self.page.fill("#request", openid4vp_uri)
@@ -174,6 +177,10 @@ class WalletUI:
         ]
         shown = self.page.inner_text("#angaben")
         assert "Mustermann" in shown
+        for value in (*DOG_VALUES_DE, *values_de):
+            assert value in shown
+        for raw in ("keeper", "muzzle", "{", '"'):
+            assert raw not in shown
         for hidden in NOT_ASKED_DE:
             assert hidden not in shown
         acknowledge = self.page.locator('input[name="acknowledge"]')
@@ -210,7 +217,8 @@ def test_receive_and_present_a_dog_permit_on_a_phone(
         ui.set_up()
         ui.lock_and_unlock()
         ui.receive(dog_offer(chain_issuer, vw))
-        ui.present(request.openid4vp_uri)
+        valid_until = _samples.dog_permit(vw.today()).valid_until
+        ui.present(request.openid4vp_uri, (valid_until.strftime("%d.%m.%Y"),))
         ui.check_log()
     result = server.http.get(f"/verifier/v1/requests/{request.request_id}/result")
     assert result.status_code == 200 and result.json()["valid"] is True, result.text

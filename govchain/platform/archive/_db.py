@@ -8,8 +8,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     Date,
     DateTime,
@@ -19,15 +17,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
 )
-from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from govchain._sql import Migrations, open_engine
+
 __all__ = [
+    "MIGRATIONS",
     "VERSION_TABLE",
     "AipFileRow",
     "AipRow",
@@ -39,7 +36,7 @@ __all__ = [
 ]
 
 VERSION_TABLE = "alembic_version_archive"
-_MIGRATIONS = Path(__file__).parent / "_migrations"
+MIGRATIONS = Migrations(Path(__file__).parent / "_migrations", VERSION_TABLE, "archive")
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -153,22 +150,9 @@ class RetiredAlgorithmRow(Base):
     retired_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-def _pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
 def open_database(path: Path) -> Engine:
-    """The archive's engine on ``path``, with every migration applied."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-    event.listen(engine, "connect", _pragmas)
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    """The archive's engine on ``path`` (SQLite: WAL, fully synchronous, foreign keys;
+    see ``govchain._sql.open_engine``), with every migration applied."""
+    engine = open_engine(f"sqlite:///{path}")
+    MIGRATIONS.migrate(engine)
     return engine

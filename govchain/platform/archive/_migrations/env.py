@@ -1,18 +1,12 @@
 """Alembic environment of the archive: runs on the connection ``open_database`` hands in,
-keeping its revision in its own version table beside other services' tables."""
+keeping its revision in its own version table beside other services' tables; the body
+is ``govchain._sql.run_alembic_env``."""
 
 from __future__ import annotations
 
 from alembic import context
 
+from govchain._sql import run_alembic_env
 from govchain.platform.archive._db import VERSION_TABLE, Base
 
-connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    target_metadata=Base.metadata,
-    version_table=VERSION_TABLE,
-    render_as_batch=True,
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_alembic_env(context, Base.metadata, VERSION_TABLE)
