@@ -244,6 +244,13 @@ class AgentAdminClient:
         data = await self._call("POST", "/credentials/w3c", json={})
         return list(data["results"])
 
+    async def verify_ld_credential(self, credential: dict[str, Any]) -> dict[str, Any]:
+        """Check a JSON-LD credential's proofs (vc-api); ``{"verified": bool, ...}``."""
+        data = await self._call(
+            "POST", "/vc/credentials/verify", json={"verifiableCredential": credential}
+        )
+        return dict(data)
+
     # --- present-proof 2.0 (DIF presentation exchange) --------------------------------------
     async def send_presentation_request(
         self,

@@ -133,6 +133,7 @@ class PresentationExchange(_Model):
     role: str | None = None
     verified: str | None = None  # ACA-Py reports "true" / "false" as strings
     error_msg: str | None = None
+    by_format: dict[str, Any] | None = None  # request / presentation per format ("dif")
 
     @property
     def is_verified(self) -> bool:

@@ -7,10 +7,19 @@ agents have no internet, so this plugin wraps ``StaticCacheJsonLdDownloader.load
 URLs under the govchain prefix are fetched from ``GOVCHAIN_CONTEXTS_URL`` (the
 ``ContextServer``), everything else goes on as before. Started with
 ``--plugin govchain_contexts`` and this folder on ``PYTHONPATH``.
+
+It also makes present-proof 2.0 (DIF PE) work with VCDM 2.0 credentials: ACA-Py 1.7's
+``create_presentation`` always wraps credentials in a VCDM 1.1 presentation
+(``@context`` credentials/v1), and expanding a credentials/v2 credential inside it fails
+("tried to redefine a protected term", both contexts are ``@protected``), so the holder
+never answers. The wrapper uses credentials/v2 (plus the Ed25519Signature2020 suite
+context, whose proof terms v2 lacks) for the presentation when every credential is
+VCDM 2.0 (ACA-Py's presentation model accepts either).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -42,7 +51,50 @@ def _install() -> None:
     setattr(downloader, _PATCHED, True)
 
 
+V1 = "https://www.w3.org/2018/credentials/v1"
+V2 = "https://www.w3.org/ns/credentials/v2"
+ED25519_2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
+
+
+def _ed25519_2018_terms() -> dict[str, Any]:
+    """v1's ``Ed25519Signature2018`` term (with its scoped proof terms), inline."""
+    from acapy_agent.vc.ld_proofs.document_downloader import (  # type: ignore[import-not-found]  # noqa: PLC0415
+        StaticCacheJsonLdDownloader,
+    )
+
+    document = StaticCacheJsonLdDownloader().load(V1)["document"]
+    v1 = (json.loads(document) if isinstance(document, str) else document)["@context"]
+    return {"@version": 1.1, "Ed25519Signature2018": v1["Ed25519Signature2018"]}
+
+
+def _install_v2_presentations() -> None:
+    from acapy_agent.protocols.present_proof.dif import pres_exch_handler  # type: ignore[import-not-found]  # noqa: PLC0415
+    from acapy_agent.vc.vc_ld import prove  # type: ignore[import-not-found]  # noqa: PLC0415
+
+    original = prove.create_presentation
+    if getattr(original, _PATCHED, False):
+        return
+
+    async def create_presentation(
+        *, credentials: list[dict[str, Any]], presentation_id: str | None = None
+    ) -> dict[str, Any]:
+        presentation: dict[str, Any] = await original(
+            credentials=credentials, presentation_id=presentation_id
+        )
+        contexts = [c.get("@context") or [None] for c in credentials]
+        if credentials and all(c[0] == V2 for c in contexts if isinstance(c, list)):
+            # v2 has no terms for the proof: the DIF handler signs with
+            # Ed25519Signature2018 (whose terms v1 defines) unless asked otherwise
+            presentation["@context"] = [V2, ED25519_2020, _ed25519_2018_terms()]
+        return presentation
+
+    setattr(create_presentation, _PATCHED, True)
+    prove.create_presentation = create_presentation
+    pres_exch_handler.create_presentation = create_presentation
+
+
 async def setup(context: Any) -> None:
     """ACA-Py plugin entry point."""
     del context
     _install()
+    _install_v2_presentations()
