@@ -1,16 +1,19 @@
 """Throughput and latency of the verifier service over HTTP: direct_post to stored result.
 
 The verifier app (``govchain.verifier.create_app``) runs under uvicorn in its own worker
-processes (forked, sharing one listening socket and one SQLite file in WAL mode); a load
-generator in another process posts pre-built, valid wallet responses (form-encoded
-``vp_token`` + ``state``) over keep-alive connections and times each from the first byte
-sent to the last byte of the answer. Before the run the benchmark deploys the consortium
+processes (forked, each with its own ``SO_REUSEPORT`` + ``TCP_NODELAY`` listening socket,
+one SQLite file in WAL mode); a load generator of ``--loaders`` processes (threads with
+blocking keep-alive sockets) posts pre-built, valid wallet responses (form-encoded
+``vp_token`` + ``state``) and times each from the first byte sent to the last byte of the
+answer. The CPU the workers and the load generator used is reported per response.
+Before the run the benchmark deploys the consortium
 on the embedded chain (as ``verify.py``), warms the status and trust caches, creates N
 requests through the service and builds N presentations (each its own credential, holder
 key and the request's nonce), so neither the wallet's cost nor request creation is
 measured. Every answer must be ``200 {}``; a sample of stored results must be green.
 
-    .venv/bin/python benchmarks/verifier.py [--count 6000] [--workers 2] [--connections 32]
+    .venv/bin/python benchmarks/verifier.py [--count 6000] [--workers 2] [--connections 32] \
+        [--loaders 2]
 
 Target: >= 1,000 responses/s with p99 < 50 ms on the project's machine.
 """
@@ -18,7 +21,7 @@ Target: >= 1,000 responses/s with p99 < 50 ms on the project's machine.
 from __future__ import annotations
 
 import argparse
-import asyncio
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -27,6 +30,7 @@ import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -40,7 +44,7 @@ import verify as vbench
 
 from govchain.credentials import SigningKey, _samples, present_credential
 from govchain.verifier import create_app
-from govchain.verifier._wiring import open_service
+from govchain.verifier._wiring import open_provider, open_service
 from govchain.verifier.checks import field_check
 from govchain.verifier.settings import VerifierSettings
 
@@ -78,49 +82,117 @@ def prepare(
     return bodies, service
 
 
-def _serve(s: vbench.Setup, settings: VerifierSettings, fd: int) -> None:
+def _serve(s: vbench.Setup, settings: VerifierSettings, port: int) -> None:
+    """One worker on its own ``SO_REUSEPORT`` socket: the kernel spreads the connections
+    over the workers (a shared accept socket lets one worker take most of them)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accept()
+    listener.bind(("127.0.0.1", port))
+    listener.listen(2048)
     app = create_app(settings, sources=(s.verifier.status, s.verifier.trust), clock=lambda: s.now)
-    config = uvicorn.Config(app, fd=fd, log_level="warning", access_log=False)
-    uvicorn.Server(config).run()
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    # The socket itself, not ``fd=``: uvicorn wraps an fd as AF_UNIX, so asyncio would not
+    # set TCP_NODELAY on the connections and Nagle + delayed ACK would add 40 ms per answer
+    # (headers and body are two writes).
+    uvicorn.Server(config).run(sockets=[listener])
 
 
-async def _client(port: int, bodies: list[bytes], latencies: list[int], errors: list[str]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+def _request(port: int, body: bytes) -> bytes:
+    head = (
+        f"POST /verifier/v1/responses HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def _connection(port: int, requests: list[bytes], latencies: list[int], errors: list[str]) -> None:
+    """One keep-alive connection, blocking sockets: send a request, read its answer."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     clock = time.perf_counter_ns
-    for body in bodies:
-        head = (
-            "POST /verifier/v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode()
+    recv = sock.recv
+    for wire in requests:
         began = clock()
-        writer.write(head + body)
-        status_line = await reader.readuntil(b"\r\n")
-        length = 0
-        while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-        answer = await reader.readexactly(length)
+        sock.sendall(wire)
+        data = b""
+        while (split := data.find(b"\r\n\r\n")) < 0:
+            chunk = recv(65536)
+            if not chunk:
+                raise ConnectionError("the verifier closed the connection")
+            data += chunk
+        head = data[:split].lower()
+        at = head.find(b"content-length:")
+        stop = head.find(b"\r\n", at)
+        length = int(head[at + 15 : stop if stop >= 0 else len(head)])
+        while len(data) < split + 4 + length:
+            data += recv(65536)
         latencies.append(clock() - began)
-        if b" 200 " not in status_line or answer != b"{}":
-            errors.append(status_line.decode().strip() + " " + answer[:200].decode())
-    writer.close()
+        answer = data[split + 4 : split + 4 + length]
+        if not data.startswith(b"HTTP/1.1 200 ") or answer != b"{}":
+            errors.append(data[: data.find(b"\r\n")].decode() + " " + answer[:200].decode())
+    sock.close()
 
 
-def _load(port: int, bodies: list[bytes], connections: int, conn: Connection) -> None:
+def _load(port: int, bodies: list[bytes], connections: int, go: Any, conn: Connection) -> None:
+    """One load process: ``connections`` threads, each one keep-alive connection.
+
+    Requests are built before the start signal; reports (start, end, CPU seconds of this
+    process during the run, latencies, errors).
+    """
     latencies: list[int] = []
     errors: list[str] = []
-
-    async def run() -> float:
-        shares = [bodies[i::connections] for i in range(connections)]
-        began = time.perf_counter()
-        await asyncio.gather(*(_client(port, share, latencies, errors) for share in shares))
-        return time.perf_counter() - began
-
-    elapsed = asyncio.run(run())
-    conn.send((elapsed, latencies, errors))
+    wires = [_request(port, body) for body in bodies]
+    threads = [
+        threading.Thread(target=_connection, args=(port, wires[i::connections], latencies, errors))
+        for i in range(connections)
+    ]
+    go.wait()
+    cpu = time.process_time()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ended = time.perf_counter()
+    conn.send((began, ended, time.process_time() - cpu, latencies, errors))
     conn.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(
+    context: Any, port: int, bodies: list[bytes], loaders: int, connections: int
+) -> tuple[float, float, list[int], list[str]]:
+    """Runs ``loaders`` load processes; (elapsed, their CPU seconds, latencies, errors)."""
+    go = context.Event()
+    pipes, processes = [], []
+    per = max(1, connections // loaders)
+    for i in range(loaders):
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_load, args=(port, bodies[i::loaders], per, go, send), daemon=True
+        )
+        process.start()
+        pipes.append(receive)
+        processes.append(process)
+    time.sleep(0.5)  # let them build their requests
+    go.set()
+    got = [pipe.recv() for pipe in pipes]
+    for process in processes:
+        process.join()
+    elapsed = max(g[1] for g in got) - min(g[0] for g in got)
+    return (
+        elapsed,
+        sum(g[2] for g in got),
+        [n for g in got for n in g[3]],
+        [e for g in got for e in g[4]],
+    )
 
 
 def _wait_for(port: int) -> None:
@@ -140,6 +212,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--loaders", type=int, default=2, help="load processes")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -147,35 +220,35 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         s = vbench.setup()
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(2048)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        listener.bind(("127.0.0.1", 0))  # holds the port; never listens, so gets no connection
         port = listener.getsockname()[1]
         settings = VerifierSettings(data_dir=Path(tmp), verifier_port=port)
         began = time.perf_counter()
         prepared, service = prepare(s, settings, args.warmup + args.count)
         prepare_seconds = time.perf_counter() - began
+        # Create the login database (WAL) before the workers fork: two workers switching a
+        # brand-new SQLite file to WAL at once can fail with "database is locked".
+        open_provider(settings, service).store.close()
         servers = [
-            context.Process(target=_serve, args=(s, settings, listener.fileno()), daemon=True)
+            context.Process(target=_serve, args=(s, settings, port), daemon=True)
             for _ in range(args.workers)
         ]
         for p in servers:
             p.start()
         _wait_for(port)
 
-        def load(bodies: list[bytes]) -> tuple[float, list[int], list[str]]:
-            receive, send = context.Pipe(duplex=False)
-            process = context.Process(
-                target=_load, args=(port, bodies, args.connections, send), daemon=True
-            )
-            process.start()
-            got: tuple[float, list[int], list[str]] = receive.recv()
-            process.join()
-            return got
-
         bodies = [body for _, body in prepared]
-        load(bodies[: args.warmup])  # warm: imports, first list_record/office reads, JIT-free
-        elapsed, latencies, errors = load(bodies[args.warmup :])
+        load(
+            context, port, bodies[: args.warmup], args.loaders, args.connections
+        )  # warm: imports, first list_record/office reads
+        server_cpu = sum(_cpu_seconds(p.pid) for p in servers if p.pid is not None)
+        load_before = os.getloadavg()[0]
+        elapsed, loader_cpu, latencies, errors = load(
+            context, port, bodies[args.warmup :], args.loaders, args.connections
+        )
+        server_cpu = sum(_cpu_seconds(p.pid) for p in servers if p.pid is not None) - server_cpu
+        load_after = os.getloadavg()[0]
         for p in servers:
             p.terminate()
             p.join()
@@ -192,6 +265,9 @@ def main() -> None:
     figures = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
+        "uvicorn": "httptools + uvloop"
+        if importlib.util.find_spec("uvloop") and importlib.util.find_spec("httptools")
+        else "h11 + asyncio",
         "responses": len(ms),
         "workers": args.workers,
         "connections": args.connections,
@@ -199,6 +275,13 @@ def main() -> None:
         "p50_ms": round(statistics.median(ms), 2),
         "p99_ms": round(ms[int(0.99 * (len(ms) - 1))], 2),
         "max_ms": round(ms[-1], 2),
+        "server_cpu_ms_per_response": round(server_cpu / len(ms) * 1e3, 3),
+        "loader_cpu_ms_per_response": round(loader_cpu / len(ms) * 1e3, 3),
+        "loader_cpu_share": round(loader_cpu / (loader_cpu + server_cpu), 2),
+        "cpu_bound_capacity_per_s": round(
+            (os.cpu_count() or 1) / ((server_cpu + loader_cpu) / len(ms)), 1
+        ),
+        "loadavg_1m_before_after": [round(load_before, 2), round(load_after, 2)],
         "prepare_s": round(prepare_seconds, 1),
     }
     if args.json:

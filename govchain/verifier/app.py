@@ -6,10 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from govchain.credentials import StatusSource, TrustSource
 from govchain.errors import GovchainError
@@ -45,6 +47,45 @@ def _problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+class DirectPost:
+    """ASGI middleware answering ``POST /verifier/v1/responses`` (the wallets' direct_post,
+    the verifier's hot path) without the router, dependency solving and the thread pool.
+
+    It sits inside Starlette's ``ServerErrorMiddleware`` (an unexpected error is still a
+    500) and hands refusals to the app's own exception handlers, so the answers are the
+    same problem documents the route would give. Everything else passes through.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"] != routes.RESPONSES_PATH
+        ):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await routes.answer_response(request)
+        except GovchainError as err:  # VerifierError and OidcError are GovchainErrors too
+            handler = _handler(scope["app"], err)
+            if handler is None:
+                raise
+            response = await handler(request, err)
+        await response(scope, receive, send)
+
+
+def _handler(app: FastAPI, err: Exception) -> Any:
+    """The app's exception handler for ``err`` (most specific class first), if any."""
+    for cls in type(err).__mro__:
+        if cls in app.exception_handlers:
+            return app.exception_handlers[cls]
+    return None
+
+
 def create_app(
     settings: VerifierSettings,
     *,
@@ -67,6 +108,7 @@ def create_app(
             service.store.close()
 
     app = FastAPI(title="govchain verifier", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(DirectPost)
     app.include_router(routes.router)
     app.include_router(routes.pages)
     app.include_router(routes.oidc)

@@ -11,7 +11,7 @@ import base64
 import binascii
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl, unquote_plus
 
 import segno
 from fastapi import APIRouter, Depends, Form, Request, Response, status
@@ -26,6 +26,7 @@ from govchain.verifier.checks import field_checks, shown_claims
 from govchain.verifier.errors import (
     AuthorizationRequestError,
     InvalidClientError,
+    MalformedResponseError,
     OidcError,
     TokenRequestError,
     VerifierError,
@@ -41,11 +42,20 @@ from govchain.verifier.schemas import (
     VerificationResultOut,
     result_to_json,
 )
-from govchain.verifier.service import REQUEST_OBJECT_TYP, VerifierService
+from govchain.verifier.service import MAX_VP_TOKEN_CHARS, REQUEST_OBJECT_TYP, VerifierService
 
-__all__ = ["error_page", "oidc", "oidc_error", "pages", "router"]
+__all__ = [
+    "RESPONSES_PATH",
+    "answer_response",
+    "error_page",
+    "oidc",
+    "oidc_error",
+    "pages",
+    "router",
+]
 
 router = APIRouter(prefix="/verifier/v1", tags=["verifier"])
+RESPONSES_PATH = "/verifier/v1/responses"
 pages = APIRouter(prefix="/verifier", tags=["verifier pages"], include_in_schema=False)
 oidc = APIRouter(prefix="/oidc", tags=["Login mit BürgerID"])
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -115,15 +125,87 @@ def get_request_object(ref: str, service: Service) -> Response:
     return Response(service.request_object(ref), media_type=f"application/{REQUEST_OBJECT_TYP}")
 
 
-@router.post("/responses", response_model=ResponseAccepted)
-def post_response(
-    service: Service,
-    vp_token: Annotated[str | None, Form()] = None,
-    state: Annotated[str | None, Form()] = None,
-) -> ResponseAccepted:
-    """The wallet's Authorization Response (``direct_post``, form-encoded)."""
-    service.receive_response(state, vp_token)
-    return ResponseAccepted()
+_FORM = "application/x-www-form-urlencoded"
+_MAX_RESPONSE_BYTES = 4 * MAX_VP_TOKEN_CHARS  # percent-encoding triples at most, plus state
+_ACCEPTED = b"{}"
+_RESPONSE_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            _FORM: {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "vp_token": {"type": "string", "title": "Vp Token"},
+                        "state": {"type": "string", "title": "State"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def response_form(content_type: str | None, body: bytes) -> tuple[str | None, str | None]:
+    """``state`` and ``vp_token`` of a direct_post body, parsed once, without pydantic.
+
+    Only ``application/x-www-form-urlencoded`` is read (anything else carries neither
+    field); a field sent twice is refused rather than one of the values picked.
+    """
+    if content_type is None or content_type.split(";", 1)[0].strip().lower() != _FORM:
+        return None, None
+    if len(body) > _MAX_RESPONSE_BYTES:
+        raise MalformedResponseError("vp_token is too large")
+    try:
+        text = body.decode("ascii")
+        fields = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=16)
+    except (UnicodeDecodeError, ValueError) as err:
+        raise MalformedResponseError("the response is not a valid form") from err
+    state: str | None = None
+    vp_token: str | None = None
+    for name, value in fields:
+        if name == "state":
+            if state is not None:
+                raise MalformedResponseError("state is given twice")
+            state = value
+        elif name == "vp_token":
+            if vp_token is not None:
+                raise MalformedResponseError("vp_token is given twice")
+            vp_token = value
+    return state, vp_token
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused once it passes ``_MAX_RESPONSE_BYTES`` (not read whole)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > _MAX_RESPONSE_BYTES:
+        raise MalformedResponseError("vp_token is too large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _MAX_RESPONSE_BYTES:
+            raise MalformedResponseError("vp_token is too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def answer_response(request: Request) -> Response:
+    """Parse a direct_post once, verify it (on the event loop: CPU-bound, sub-millisecond,
+    no thread-pool hop) and answer ``200 {}``; refusals raise ``VerifierError``."""
+    state, vp_token = response_form(request.headers.get("content-type"), await _body(request))
+    _service(request).receive_response(state, vp_token)
+    return Response(_ACCEPTED, media_type="application/json")
+
+
+@router.post("/responses", response_model=ResponseAccepted, openapi_extra=_RESPONSE_FORM)
+async def post_response(request: Request) -> Response:
+    """The wallet's Authorization Response (``direct_post``, form-encoded).
+
+    Served by ``app.DirectPost`` ahead of the router; this route documents it (OpenAPI)
+    and answers the same way if the middleware is not installed.
+    """
+    return await answer_response(request)
 
 
 @router.post("/snapshot", response_model=SnapshotOut)

@@ -104,25 +104,29 @@ class VerificationResultOut(BaseModel):
 
 
 def result_to_json(result: VerificationResult) -> dict[str, Any]:
-    """The JSON form of a result, claims included."""
-    return VerificationResultOut(
-        outcome=result.outcome,
-        valid=result.valid,
-        vct=result.vct,
-        issuer=result.issuer,
-        issued_at=result.issued_at,
-        checks=[
-            CheckOut(
-                name=c.name,
-                outcome=c.outcome,
-                reason_code=c.reason_code,
-                message_de=c.message_de,
-                message_en=c.message_en,
-            )
+    """The JSON form of a result, claims included (``VerificationResultOut``'s shape).
+
+    Built directly (no pydantic round trip): it runs once per wallet response.
+    """
+    return {
+        "outcome": result.outcome.value,
+        "valid": result.outcome is Outcome.VALID,
+        "vct": result.vct,
+        "issuer": str(result.issuer) if result.issuer is not None else None,
+        "issued_at": result.issued_at,
+        "checks": [
+            {
+                "name": c.name.value,
+                "outcome": c.outcome.value,
+                "reason_code": c.reason_code.value,
+                "message_de": c.message_de,
+                "message_en": c.message_en,
+            }
             for c in result.checks
         ],
-        claims=dict(result.claims) if result.claims is not None else None,
-    ).model_dump(mode="json")
+        "claims": dict(result.claims) if result.claims is not None else None,
+        "offline_as_of": None,
+    }
 
 
 def result_from_json(data: dict[str, Any]) -> VerificationResult:
