@@ -141,6 +141,11 @@ class OfferPreview:
     warnings: tuple[str, ...]
 
 
+_BOOKKEEPING_CLAIMS = frozenset(
+    {"_sd_alg", "cnf", "status", "iss", "iat", "nbf", "exp", "vct", "sub"}
+)
+
+
 @dataclass(frozen=True)
 class StoredCredential:
     """A credential in the wallet, with what the wallet shows of it."""
@@ -155,6 +160,15 @@ class StoredCredential:
     claims: dict[str, Any]
     warnings: tuple[str, ...]
     status: StatusReference | None
+
+    def claims_de(self) -> list[tuple[str, str]]:
+        """The credential's own claims as German label and value, for the card page
+        (JWT and SD-JWT bookkeeping left out)."""
+        return [
+            (claim_label_de(self.vct, (name,)), format_claim_value_de(self.vct, (name,), value))
+            for name, value in self.claims.items()
+            if name not in _BOOKKEEPING_CLAIMS
+        ]
 
 
 @dataclass(frozen=True)

@@ -201,3 +201,21 @@ def test_issuer_the_chain_does_not_trust_needs_a_second_confirmation(
         [card] = browser.wallet.credentials()
         assert any("Vertrauensregister" in w for w in card.warnings)
         assert "Mit Warnung gespeichert" in browser.get("/wallet/").text
+
+
+def test_the_card_page_shows_german_labels_and_values(offline: Issuing, tmp_path: Path) -> None:
+    for browser in _serve(tmp_path, known_issuers={offline.issuer: "Ordnungsamt"}):
+        _set_up(browser)
+        claims = _samples.dog_permit(date.today()).model_dump(mode="json")
+        created = offline.offer(claims, ctype=DOG, tx_code="731902")
+        form = browser.get("/wallet/empfangen")
+        preview = browser.submit(form, "/wallet/empfangen", offer=str(created["offer_uri"]))
+        action = _FORM_ACTION.search(preview.text)
+        assert action
+        browser.submit(
+            preview, action.group(1), action="annehmen", tx_code="731902", acknowledge="ja"
+        )
+        [card] = browser.wallet.credentials()
+        page = browser.get(f"/wallet/nachweis/{card.id}")
+        assert "Halter/in" in page.text and "Maulkorb: nein, Leine: nein" in page.text
+        assert "keeper" not in page.text and "_sd_alg" not in page.text
