@@ -557,6 +557,23 @@ def chain_grant_role(
     )
 
 
+def _serve(app_factory: Any, settings: Any, prefix: str, port: int | None, title: str) -> None:
+    """Serve a service's app with uvicorn on its loopback host and port until Ctrl-C.
+
+    ``prefix`` names the settings fields ``<prefix>_host`` and ``<prefix>_port``.
+    """
+    import uvicorn
+
+    from govchain.chain.ganache import ensure_port_free
+
+    if port is not None:
+        settings = settings.model_copy(update={f"{prefix}_port": port})
+    host, bound = getattr(settings, f"{prefix}_host"), getattr(settings, f"{prefix}_port")
+    ensure_port_free(host, bound)
+    console.print(f"{title} unter http://{host}:{bound} (Beenden mit Strg-C).", highlight=False)
+    uvicorn.run(app_factory(settings), host=host, port=bound, log_level="warning")
+
+
 # --- anchoring ---------------------------------------------------------------------------
 
 
@@ -754,25 +771,9 @@ def platform_serve(
     ] = None,
 ) -> None:
     """Serve the platform app with its anchoring worker until Ctrl-C."""
-    import uvicorn
-
-    from govchain.chain.ganache import ensure_port_free
     from govchain.platform.app import create_app
 
-    settings = _platform_settings()
-    if port is not None:
-        settings = settings.model_copy(update={"platform_port": port})
-    ensure_port_free(settings.platform_host, settings.platform_port)
-    console.print(
-        f"Plattform unter http://{settings.platform_host}:{settings.platform_port} "
-        "(API-Dokumentation unter /docs). Beenden mit Strg-C."
-    )
-    uvicorn.run(
-        create_app(settings),
-        host=settings.platform_host,
-        port=settings.platform_port,
-        log_level="warning",
-    )
+    _serve(create_app, _platform_settings(), "platform", port, "Plattform (API unter /docs)")
 
 
 # --- verifier --------------------------------------------------------------------------
@@ -803,25 +804,9 @@ def verifier_serve(
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8102).")] = None,
 ) -> None:
     """Serve the verifier (field-check pages and OID4VP endpoints) until Ctrl-C."""
-    import uvicorn
-
-    from govchain.chain.ganache import ensure_port_free
     from govchain.verifier.app import create_app
 
-    settings = _verifier_settings()
-    if port is not None:
-        settings = settings.model_copy(update={"verifier_port": port})
-    ensure_port_free(settings.verifier_host, settings.verifier_port)
-    console.print(
-        f"Prüfdienst unter http://{settings.verifier_host}:{settings.verifier_port}/verifier/ "
-        "(Beenden mit Strg-C)."
-    )
-    uvicorn.run(
-        create_app(settings),
-        host=settings.verifier_host,
-        port=settings.verifier_port,
-        log_level="warning",
-    )
+    _serve(create_app, _verifier_settings(), "verifier", port, "Prüfdienst")
 
 
 @verifier_app.command("request")
@@ -889,25 +874,9 @@ def issuer_serve(
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8101).")] = None,
 ) -> None:
     """Serve the OID4VCI issuer (metadata, token, nonce, credential, offer pages) until Ctrl-C."""
-    import uvicorn
-
-    from govchain.chain.ganache import ensure_port_free
     from govchain.issuer.app import create_app
 
-    settings = _issuer_settings()
-    if port is not None:
-        settings = settings.model_copy(update={"issuer_port": port})
-    ensure_port_free(settings.issuer_host, settings.issuer_port)
-    console.print(
-        f"Ausstellungsdienst unter http://{settings.issuer_host}:{settings.issuer_port} "
-        "(Beenden mit Strg-C)."
-    )
-    uvicorn.run(
-        create_app(settings),
-        host=settings.issuer_host,
-        port=settings.issuer_port,
-        log_level="warning",
-    )
+    _serve(create_app, _issuer_settings(), "issuer", port, "Ausstellungsdienst")
 
 
 @issuer_app.command("offer")
@@ -1071,23 +1040,10 @@ def wallet_serve(
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8103).")] = None,
 ) -> None:
     """Serve the mobile web wallet until Ctrl-C."""
-    import uvicorn
-
-    from govchain.chain.ganache import ensure_port_free
     from govchain.citizen_wallet.app import create_app
     from govchain.citizen_wallet.settings import WalletSettings
 
-    settings = _service_settings(WalletSettings)
-    if port is not None:
-        settings = settings.model_copy(update={"wallet_port": port})
-    ensure_port_free(settings.wallet_host, settings.wallet_port)
-    console.print(f"Wallet unter http://{settings.wallet_host}:{settings.wallet_port}/ (Strg-C).")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.wallet_host,
-        port=settings.wallet_port,
-        log_level="warning",
-    )
+    _serve(create_app, _service_settings(WalletSettings), "wallet", port, "Wallet")
 
 
 # --- archive ---------------------------------------------------------------------------

@@ -6,8 +6,12 @@ half-finished deployment recorded."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -325,3 +329,36 @@ def test_every_command_has_help() -> None:
     ):
         code, out, _ = invoke(*command, "--help")
         assert code == 0 and "Usage" in out, command
+
+
+@pytest.mark.parametrize("service", ["wallet", "issuer", "platform"])
+def test_serve_answers_over_http_and_refuses_a_busy_port(
+    service: str, tmp_path: Path, ganache: GanacheProcess
+) -> None:
+    port = free_port()
+    env = {**os.environ, "GOVCHAIN_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "govchain.cli", service, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/openapi.json", timeout=2
+                ) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, f"{service} serve did not answer"
+                time.sleep(0.2)
+        code, _, err = invoke(service, "serve", "--port", str(port))
+        assert code == 1 and "already in use" in err
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
