@@ -8,10 +8,7 @@ The key is random per process: tokens do not survive a restart, nor does the unl
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-
+from govchain._csrf import SignedDoubleSubmit
 from govchain.citizen_wallet.errors import WalletError
 
 __all__ = ["CSRF_COOKIE", "CSRF_FIELD", "CsrfError", "CsrfGuard"]
@@ -33,29 +30,9 @@ class CsrfError(WalletError):
         )
 
 
-class CsrfGuard:
-    """Issues and checks anti-forgery tokens."""
+class CsrfGuard(SignedDoubleSubmit):
+    """The wallet's guard: a random key per process (the unlock does not survive a
+    restart either)."""
 
     def __init__(self) -> None:
-        self._key = secrets.token_bytes(32)
-
-    def _sign(self, nonce: str) -> str:
-        return hmac.new(self._key, nonce.encode(), hashlib.sha256).hexdigest()
-
-    def _valid(self, token: str) -> bool:
-        nonce, sep, signature = token.partition(".")
-        return bool(sep and nonce) and hmac.compare_digest(signature, self._sign(nonce))
-
-    def token_for(self, cookie: str | None) -> str:
-        """The visitor's valid token, or a fresh one."""
-        if cookie is not None and self._valid(cookie):
-            return cookie
-        nonce = secrets.token_urlsafe(24)
-        return f"{nonce}.{self._sign(nonce)}"
-
-    def verify(self, cookie: str | None, field: str | None) -> None:
-        """Accept a post only if the field equals the cookie and is signed by us."""
-        if not cookie or not field:
-            raise CsrfError()
-        if not hmac.compare_digest(cookie.encode(), field.encode()) or not self._valid(cookie):
-            raise CsrfError()
+        super().__init__(None, missing=CsrfError, invalid=CsrfError)
