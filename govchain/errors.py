@@ -4,6 +4,9 @@ Each package hangs its own subtree below ``GovchainError``::
 
     GovchainError
     ├── SettingsError                     settings invalid or unsafe for the environment
+    ├── ServiceError                      answered by an HTTP service as an RFC 9457 problem
+    │   └── the services' roots: AnchoringError, ArchiveError, AskError, IssuerError,
+    │       VerifierError, WalletError (each drawn in its package's errors.py)
     └── ChainError                        govchain.chain.errors
         ├── ChainUnavailableError         node unreachable or gone mid-operation
         ├── ChainIdMismatchError          node serves another chain than expected
@@ -40,6 +43,18 @@ class GovchainError(Exception):
         super().__init__(message)
         self.message = message
         self.message_de = message_de or message
+
+
+class ServiceError(GovchainError):
+    """An error a govchain HTTP service answers as an RFC 9457 problem.
+
+    ``status`` is the HTTP status, ``code`` the last part of the problem type URI; each
+    service's error root (AnchoringError, ArchiveError, AskError, IssuerError,
+    VerifierError, WalletError) derives from this, and leaves override both.
+    """
+
+    status: int = 400
+    code: str = "error"
 
 
 class SettingsError(GovchainError):

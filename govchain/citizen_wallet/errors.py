@@ -2,7 +2,7 @@
 
 ::
 
-    GovchainError
+    ServiceError (govchain.errors)
     └── WalletError                       govchain.citizen_wallet
         ├── WalletExistsError             a wallet already lives in the directory
         ├── WalletNotFoundError           no wallet in the directory
@@ -20,7 +20,7 @@
 
 from __future__ import annotations
 
-from govchain.errors import GovchainError
+from govchain.errors import ServiceError
 
 __all__ = [
     "CredentialNotFoundError",
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-class WalletError(GovchainError):
+class WalletError(ServiceError):
     """Anything the wallet refuses or cannot do; ``status`` is the HTTP status."""
 
     status = 400

@@ -1,6 +1,6 @@
 """Errors of the issuer service.
 
-Tree (below ``govchain.errors.GovchainError``)::
+Tree (below ``govchain.errors.ServiceError``)::
 
     IssuerError                              400 issuer-error
     ├── OfferInputError                      422 invalid-offer       bad type, claims or tx_code
@@ -28,7 +28,7 @@ it, the RFC 9457 members every govchain service uses (``type``, ``title``, ``sta
 
 from __future__ import annotations
 
-from govchain.errors import GovchainError
+from govchain.errors import ServiceError
 
 __all__ = [
     "CredentialRequestError",
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 
-class IssuerError(GovchainError):
+class IssuerError(ServiceError):
     """Anything the issuer service refuses."""
 
     status = 400

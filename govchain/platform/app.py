@@ -12,15 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from govchain._problems import problem_response
-from govchain.errors import GovchainError
+from govchain.errors import GovchainError, ServiceError
 from govchain.platform.anchoring import routes as anchoring_routes
 from govchain.platform.anchoring._wiring import connect_chain
-from govchain.platform.anchoring.errors import AnchoringError
 from govchain.platform.anchoring.service import AnchoringService
 from govchain.platform.anchoring.worker import AnchoringWorker
 from govchain.platform.archive import routes as archive_routes
 from govchain.platform.archive._wiring import open_archive
-from govchain.platform.archive.errors import ArchiveError
 from govchain.platform.archive.worker import ArchiveWorker
 from govchain.platform.ask import routes as ask_routes
 from govchain.platform.ask.errors import AskError
@@ -77,14 +75,9 @@ def create_app(settings: PlatformSettings, *, run_worker: bool = True) -> FastAP
     app.include_router(archive_routes.pages)
     app.include_router(ask_routes.router)
 
-    @app.exception_handler(AnchoringError)
-    async def _anchoring_error(request: Request, err: AnchoringError) -> JSONResponse:
-        return problem_response(
-            err.status, err.code, type(err).__name__, err.message, err.message_de
-        )
-
-    @app.exception_handler(ArchiveError)
-    async def _archive_error(request: Request, err: ArchiveError) -> JSONResponse:
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, err: ServiceError) -> JSONResponse:
+        # anchoring and archive errors; the ASK's (below) may answer with a German page
         return problem_response(
             err.status, err.code, type(err).__name__, err.message, err.message_de
         )

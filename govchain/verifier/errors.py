@@ -1,6 +1,6 @@
 """Errors of the verifier service.
 
-Tree (below ``govchain.errors.GovchainError``)::
+Tree (below ``govchain.errors.ServiceError``)::
 
     VerifierError                    (status, code; English and German message)
     ├── UnknownCheckError            no field check of that name             400
@@ -30,7 +30,7 @@ A presentation that fails *verification* is not an exception: it is answered and
 
 from __future__ import annotations
 
-from govchain.errors import GovchainError
+from govchain.errors import ServiceError
 
 __all__ = [
     "AuthorizationRequestError",
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 
-class VerifierError(GovchainError):
+class VerifierError(ServiceError):
     """Anything the verifier service refuses."""
 
     status = 400

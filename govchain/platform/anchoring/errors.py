@@ -1,6 +1,6 @@
 """Errors of the anchoring service.
 
-Tree (below ``govchain.errors.GovchainError``)::
+Tree (below ``govchain.errors.ServiceError``)::
 
     AnchoringError
     ├── MalformedHashError        not hex, or not 32 bytes (SHA-256)
@@ -15,7 +15,7 @@ with its outcome, so an auditor sees exactly which step failed.
 
 from __future__ import annotations
 
-from govchain.errors import GovchainError
+from govchain.errors import ServiceError
 
 __all__ = [
     "AnchoringError",
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-class AnchoringError(GovchainError):
+class AnchoringError(ServiceError):
     """Anything the anchoring service refuses."""
 
     status = 400

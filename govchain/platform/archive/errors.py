@@ -1,6 +1,6 @@
 """Errors of the Digitales Stadtarchiv.
 
-Tree (below ``govchain.errors.GovchainError``)::
+Tree (below ``govchain.errors.ServiceError``)::
 
     ArchiveError
     ├── SipError                      a handover (SIP) is refused; nothing is stored
@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from govchain.errors import GovchainError
+from govchain.errors import ServiceError
 
 __all__ = [
     "AccessRefusedError",
@@ -64,7 +64,7 @@ def _german_date(value: date) -> str:
     return value.strftime("%d.%m.%Y")
 
 
-class ArchiveError(GovchainError):
+class ArchiveError(ServiceError):
     """Anything the archive refuses."""
 
     status = 400

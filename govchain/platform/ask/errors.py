@@ -1,6 +1,6 @@
 """Errors of the ASK (Aktenstrukturkataster).
 
-Tree (below ``govchain.errors.GovchainError``)::
+Tree (below ``govchain.errors.ServiceError``)::
 
     AskError                          400 ask-error
     ├── InvalidInputError             422 invalid-input      questionnaire or query invalid
@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from govchain.errors import GovchainError
+from govchain.errors import ServiceError
 
 __all__ = [
     "AskError",
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 
-class AskError(GovchainError):
+class AskError(ServiceError):
     """Anything the ASK refuses."""
 
     status = 400
