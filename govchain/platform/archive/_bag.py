@@ -295,6 +295,8 @@ def _unpack_member(
                         "sie entpackt zu mehr Bytes, als das Archiv annimmt",
                     )
                 out.write(chunk)
+    # zipfile raises NotImplementedError for an unsupported compression method and
+    # RuntimeError for an encrypted member: both are bags we cannot take, not our bugs.
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as err:
         raise NotABagError(
             f"the member {member.filename!r} cannot be unpacked ({err})",

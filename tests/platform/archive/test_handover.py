@@ -302,9 +302,23 @@ def test_bad_zips_are_refused_and_nothing_lands_outside(offline: Offline, tmp_pa
     for data, error, words in cases:
         with pytest.raises(error, match=words):
             archive.ingest_zip(io.BytesIO(data))
+    with pytest.raises(NotABagError, match="cannot be unpacked"):
+        archive.ingest_zip(io.BytesIO(_unsupported_compression(zip_bag(bag))))
     assert not (archive.store.root / "ausgebrochen.txt").exists()
     assert not (archive.store.incoming.parent.parent / "ausgebrochen.txt").exists()
     nothing_written(archive, anchoring)
+
+
+def _unsupported_compression(data: bytes) -> bytes:
+    """The same ZIP with every member's compression method set to 99 (AES, as encrypting
+    tools write it), which Python's zipfile cannot unpack."""
+    raw = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        at = raw.find(signature)
+        while at != -1:
+            raw[at + offset : at + offset + 2] = (99).to_bytes(2, "little")
+            at = raw.find(signature, at + 4)
+    return bytes(raw)
 
 
 _CRASHING_INGEST = """
