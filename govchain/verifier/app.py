@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from govchain._problems import problem_response
 from govchain.credentials import StatusSource, TrustSource
 from govchain.errors import GovchainError
 from govchain.verifier import routes
@@ -21,8 +22,6 @@ from govchain.verifier.errors import OidcError, VerifierError
 from govchain.verifier.settings import VerifierSettings
 
 __all__ = ["create_app"]
-
-PROBLEM = "application/problem+json"
 
 
 def _problem(
@@ -34,17 +33,8 @@ def _problem(
     oauth_error: str | None = None,
 ) -> JSONResponse:
     """An RFC 9457 problem; wallet-facing refusals also carry the OAuth ``error`` code."""
-    body: dict[str, object] = {
-        "type": f"https://govchain.example/problems/{code}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "detail_de": detail_de,
-    }
-    if oauth_error is not None:
-        body["error"] = oauth_error
-        body["error_description"] = detail
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    extra = {"error": oauth_error, "error_description": detail} if oauth_error else None
+    return problem_response(status, code, title, detail, detail_de, extra=extra)
 
 
 class DirectPost:
