@@ -227,8 +227,8 @@ def main() -> None:
         began = time.perf_counter()
         prepared, service = prepare(s, settings, args.warmup + args.count)
         prepare_seconds = time.perf_counter() - began
-        # Create the login database (WAL) before the workers fork: two workers switching a
-        # brand-new SQLite file to WAL at once can fail with "database is locked".
+        # Create the login database before the workers fork, so that its migrations are
+        # not part of any worker's start.
         open_provider(settings, service).store.close()
         servers = [
             context.Process(target=_serve, args=(s, settings, port), daemon=True)

@@ -6,6 +6,8 @@ start without an ini file.
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +22,30 @@ __all__ = ["Migrations", "open_engine", "run_alembic_env"]
 
 log = logging.getLogger(__name__)
 
+_PG_WRITE_LOCK = 0x676F76636861696E  # "govchain": the advisory lock key of serialised engines
+
 
 def open_engine(url: str, *, immediate_transactions: bool = False) -> Engine:
     """An engine for ``url``. For SQLite: the folder is created, WAL and fully synchronous
     commits (nothing acknowledged is lost on a crash), foreign keys enforced; with
     ``immediate_transactions`` every transaction takes the write lock at once, which
-    serialises single-use steps also between processes."""
+    serialises single-use steps also between processes.
+
+    On PostgreSQL, ``immediate_transactions`` gives the same guarantee with a
+    transaction-scoped advisory lock taken first in every transaction (one lock per
+    database, released at commit or rollback): read-check-write steps such as redeeming
+    a code or appending to a hash chain cannot interleave, whichever process runs them.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        if immediate_transactions and parsed.get_backend_name() == "postgresql":
+
+            @event.listens_for(engine, "begin")
+            def _serialise(connection: Connection) -> None:
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
+
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -38,7 +55,7 @@ def open_engine(url: str, *, immediate_transactions: bool = False) -> Engine:
         if immediate_transactions:
             dbapi_connection.isolation_level = None  # BEGIN is issued below
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -50,6 +67,28 @@ def open_engine(url: str, *, immediate_transactions: bool = False) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+_WAL_SWITCH_SECONDS = 30.0
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """Put the database into WAL mode. Switching needs a moment alone with the file, and
+    SQLite answers "database is locked" at once (without its busy timeout) when another
+    process switches or writes at the same time, as several workers starting on a
+    brand-new file do; so wait for them, a little longer each time."""
+    deadline = time.monotonic() + _WAL_SWITCH_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 class Migrations:
