@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from web3 import Web3
 
 from govchain.chain.backends import GanacheBackend
 from govchain.chain.clients.status_registry import StatusRegistryClient
@@ -26,7 +26,7 @@ from govchain.verifier.checks import field_check
 from govchain.verifier.errors import SnapshotInvalidError
 from govchain.verifier.service import VerifierService
 from govchain.verifier.settings import VerifierSettings
-from tests.conftest import free_port
+from tests._cable import Cable
 from tests.credentials.conftest import CredWorld
 from tests.verifier.conftest import issue, set_status
 
@@ -48,17 +48,18 @@ def _live(vw: CredWorld, settings: VerifierSettings) -> VerifierService:
 
 
 def _unreachable(vw: CredWorld, settings: VerifierSettings, now: int) -> VerifierService:
-    """The same verifier whose node is gone (nothing listens on the port)."""
-    gateway = ChainGateway(GanacheBackend(vw.gateway.url, timeout=1))
-    # the node goes away after the verifier started: nothing listens on its new address
-    gateway._w3.provider = Web3.HTTPProvider(
-        f"http://127.0.0.1:{free_port()}", request_kwargs={"timeout": 1}
-    )
+    """The same verifier whose node goes away after it started (the cable is pulled)."""
+    node = urlsplit(vw.gateway.url)
+    assert node.hostname is not None and node.port is not None
+    cable = Cable(node.hostname, node.port)
+    gateway = ChainGateway(GanacheBackend(cable.url, timeout=1))
     sources = (
         ChainStatusSource(StatusRegistryClient(gateway, vw.world.d.status.address), max_age=0),
         ChainTrustSource(TrustRegistryClient(gateway, vw.world.d.trust.address), max_age=0),
     )
-    return open_service(settings, sources=sources, clock=lambda: now)
+    service = open_service(settings, sources=sources, clock=lambda: now)
+    cable.pull()
+    return service
 
 
 def _check(service: VerifierService, vw: CredWorld, serialized: str, now: int) -> str:
