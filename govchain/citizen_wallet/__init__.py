@@ -1,6 +1,7 @@
 """The citizen wallet: a PIN-protected store of SD-JWT VCs, OID4VCI to receive and
 OID4VP to present them with consent, live status from the chain, a presentation log,
-encrypted backups, and a mobile-first German web UI (127.0.0.1:8103)."""
+encrypted backups, and a mobile-first German web UI (127.0.0.1:8103) that also reads
+offers and requests from photos of their QR codes."""
 
 from govchain.citizen_wallet.app import create_app
 from govchain.citizen_wallet.errors import (
@@ -8,7 +9,10 @@ from govchain.citizen_wallet.errors import (
     NoMatchingCredentialError,
     OfferError,
     PendingNotFoundError,
+    PhotoTooLargeError,
+    PhotoTypeError,
     PresentationRequestError,
+    ScanError,
     WalletCorruptError,
     WalletError,
     WalletExistsError,
@@ -44,9 +48,12 @@ __all__ = [
     "OfferError",
     "OfferPreview",
     "PendingNotFoundError",
+    "PhotoTooLargeError",
+    "PhotoTypeError",
     "PresentationOutcome",
     "PresentationRequestError",
     "RequestPreview",
+    "ScanError",
     "StoredCredential",
     "TypeDisplay",
     "WalletCorruptError",

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from govchain.citizen_wallet._links import OFFER_SCHEME, REQUEST_SCHEME, canonical_link
 from govchain.citizen_wallet.errors import OfferError, PresentationRequestError
 from govchain.credentials import SigningKey, resolve_did
 from govchain.credentials.errors import CredentialsError
@@ -91,9 +92,10 @@ class CredentialOffer:
 
 
 def parse_offer(uri: str, http: httpx.Client, *, allow_http: bool) -> CredentialOffer:
-    """An ``openid-credential-offer://`` link, by value or by reference."""
-    parts = urlsplit(uri.strip())
-    if parts.scheme != "openid-credential-offer":
+    """An ``openid-credential-offer://`` link (or its https twin), by value or by
+    reference."""
+    parts = urlsplit(canonical_link(uri).strip())
+    if parts.scheme != OFFER_SCHEME:
         raise _offer_error(
             "This is not a credential offer (openid-credential-offer://).",
             "Das ist kein Nachweis-Angebot (openid-credential-offer://).",
@@ -307,9 +309,9 @@ def fetch_request(
     http: httpx.Client, uri: str, *, allow_http: bool, now: float
 ) -> PresentationRequest:
     """Resolve an ``openid4vp://`` link and verify the signed request object against
-    the verifier's DID."""
-    parts = urlsplit(uri.strip())
-    if parts.scheme != "openid4vp":
+    the verifier's DID (an https twin of the link is read the same way)."""
+    parts = urlsplit(canonical_link(uri).strip())
+    if parts.scheme != REQUEST_SCHEME:
         raise _request_error(
             "This is not a presentation request (openid4vp://).",
             "Das ist keine Vorzeige-Anfrage (openid4vp://).",

@@ -15,10 +15,15 @@
         ├── WarningsNotAcknowledgedError  a warning was shown but not acknowledged
         ├── NoMatchingCredentialError     no stored credential fits a request
         ├── CredentialNotFoundError       no stored credential under an id
-        └── PendingNotFoundError          an offer/request preview expired or is unknown
+        ├── PendingNotFoundError          an offer/request preview expired or is unknown
+        └── ScanError                     no usable wallet link in an uploaded photo (422)
+            ├── PhotoTooLargeError        more bytes or pixels than the limits (413)
+            └── PhotoTypeError            the upload is not an image (415)
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from govchain.errors import ServiceError
 
@@ -27,7 +32,11 @@ __all__ = [
     "NoMatchingCredentialError",
     "OfferError",
     "PendingNotFoundError",
+    "PhotoTooLargeError",
+    "PhotoTypeError",
     "PresentationRequestError",
+    "ScanError",
+    "ScanProblem",
     "WalletCorruptError",
     "WalletError",
     "WalletExistsError",
@@ -183,4 +192,58 @@ class PendingNotFoundError(WalletError):
         super().__init__(
             "This offer or request is no longer open; paste it again.",
             "Dieses Angebot bzw. diese Anfrage ist nicht mehr offen; bitte erneut einfügen.",
+        )
+
+
+ScanProblem = Literal[
+    "no_photo",
+    "bad_form",
+    "not_an_image",
+    "too_large",
+    "not_an_image_upload",
+    "no_qr_code",
+    "several_qr_codes",
+    "not_a_wallet_link",
+    "wrong_kind_of_link",
+]
+"""Why a photo gave no usable wallet link."""
+
+
+class ScanError(WalletError):
+    """No usable wallet link could be read from an uploaded photo; ``problem`` says why.
+
+    Nothing is kept: neither the photo nor any preview.
+    """
+
+    status = 422
+
+    def __init__(self, problem: ScanProblem, message: str, message_de: str) -> None:
+        self.problem = problem
+        super().__init__(message, message_de)
+
+
+class PhotoTooLargeError(ScanError):
+    """The upload has more bytes, or the image more pixels, than the wallet reads."""
+
+    status = 413
+
+    def __init__(self, what_en: str, what_de: str) -> None:
+        super().__init__(
+            "too_large",
+            f"The photo is too large ({what_en}); take it with a lower resolution.",
+            f"Das Foto ist zu groß ({what_de}); bitte mit geringerer Auflösung aufnehmen.",
+        )
+
+
+class PhotoTypeError(ScanError):
+    """The upload is not an image (by its declared media type)."""
+
+    status = 415
+
+    def __init__(self, declared: str) -> None:
+        self.declared = declared
+        super().__init__(
+            "not_an_image_upload",
+            f"Upload a photo (an image file), not {declared[:60] or 'this'}.",
+            f"Bitte ein Foto (eine Bilddatei) hochladen, nicht {declared[:60] or 'dies'}.",
         )

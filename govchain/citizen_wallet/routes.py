@@ -7,22 +7,29 @@ check the session (``OpenWallet``), call one wallet method, render or redirect.
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncGenerator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from govchain.citizen_wallet._csrf import CSRF_COOKIE, CSRF_FIELD, CsrfGuard
+from govchain.citizen_wallet._scan import MAX_PHOTO_BYTES
 from govchain.citizen_wallet.errors import (
+    PhotoTooLargeError,
+    PhotoTypeError,
+    ScanError,
     WalletError,
     WalletLockedError,
     WarningsNotAcknowledgedError,
 )
 from govchain.citizen_wallet.service import CitizenWallet
 
-__all__ = ["SESSION_COOKIE", "error_page", "pages"]
+__all__ = ["PHOTO_FIELD", "SESSION_COOKIE", "error_page", "pages"]
 
 SESSION_COOKIE = "govchain_wallet_session"
 
@@ -53,8 +60,83 @@ async def verified_form(request: Request) -> dict[str, str]:
     return values
 
 
+PHOTO_FIELD: Final = "foto"
+_MAX_UPLOAD: Final = MAX_PHOTO_BYTES + 64 * 1024
+"""The photo plus the form around it (anti-forgery token, part headers)."""
+_MAX_DRAINED: Final = 64 * 1024 * 1024
+"""An upload over the limit is still read (and dropped) up to this size, so that the
+browser, still sending, gets to see the German error page."""
+
+
+def _too_large() -> PhotoTooLargeError:
+    return PhotoTooLargeError(
+        f"more than {MAX_PHOTO_BYTES / 1e6:.0f} MB", f"mehr als {MAX_PHOTO_BYTES / 1e6:.0f} MB"
+    )
+
+
+async def _capped_body(request: Request) -> bytes:
+    """The request body, refused (413) past ``_MAX_UPLOAD`` bytes; never more is kept."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > _MAX_DRAINED:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _MAX_DRAINED:
+            break
+        if size <= _MAX_UPLOAD:
+            chunks.append(chunk)
+    if size > _MAX_UPLOAD:
+        raise _too_large()
+    return b"".join(chunks)
+
+
+async def scanned_photo(request: Request) -> bytes:
+    """The photo posted from a scan form (multipart, one image file), after the size
+    limit and the anti-forgery token were checked; it is never stored (the parser's
+    spool file for parts over 1 MB is anonymous and closed here)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "multipart/form-data":
+        raise PhotoTypeError(media_type)
+    body = await _capped_body(request)
+
+    async def replay() -> AsyncGenerator[bytes]:
+        yield body
+
+    parser = MultiPartParser(
+        request.headers, replay(), max_files=1, max_fields=4, max_part_size=4096
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException as err:
+        raise ScanError(
+            "bad_form",
+            f"The upload form is malformed ({err.message}).",
+            f"Das Formular mit dem Foto ist fehlerhaft ({err.message}).",
+        ) from err
+    try:
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        guard: CsrfGuard = request.app.state.csrf
+        guard.verify(request.cookies.get(CSRF_COOKIE), values.get(CSRF_FIELD))
+        photo = form.get(PHOTO_FIELD)
+        if not isinstance(photo, UploadFile) or not photo.size:
+            raise ScanError(
+                "no_photo",
+                "No photo arrived; take or choose a photo of the QR code first.",
+                "Es kam kein Foto an; bitte zuerst ein Foto des QR-Codes aufnehmen oder auswählen.",
+            )
+        declared = (photo.content_type or "").lower()
+        if not declared.startswith("image/"):
+            raise PhotoTypeError(declared)
+        return await photo.read()
+    finally:
+        await form.close()
+
+
 OpenWallet = Annotated[CitizenWallet, Depends(open_wallet_dependency)]
 VerifiedForm = Annotated[dict[str, str], Depends(verified_form)]
+ScannedPhoto = Annotated[bytes, Depends(scanned_photo)]
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -70,8 +152,17 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 
 
 def error_page(request: Request, err: WalletError) -> HTMLResponse:
-    """The German error page for a refused action."""
-    return render(request, "fehler.html", err.status, message=err.message_de)
+    """The error page for a refused action: German, with the English sentence below;
+    a photo that could not be used offers to scan again."""
+    retry = request.url.path.removesuffix("/scannen") if isinstance(err, ScanError) else None
+    return render(
+        request,
+        "fehler.html",
+        err.status,
+        message=err.message_de,
+        message_en=err.message,
+        retry_url=retry,
+    )
 
 
 def _see(url: str) -> RedirectResponse:
@@ -148,6 +239,13 @@ def receive_preview(request: Request, wallet: OpenWallet, form: VerifiedForm) ->
     return render(request, "angebot.html", preview=preview)
 
 
+@pages.post("/empfangen/scannen", response_class=HTMLResponse)
+def receive_scanned(request: Request, wallet: OpenWallet, photo: ScannedPhoto) -> Response:
+    """A photo of the offer's QR code: then the same preview as for a pasted link."""
+    preview = wallet.preview_offer_photo(photo)
+    return render(request, "angebot.html", preview=preview)
+
+
 @pages.post("/empfangen/{preview_id}")
 def receive(request: Request, preview_id: str, wallet: OpenWallet, form: VerifiedForm) -> Response:
     """Accept (with tx code and acknowledged warnings) or decline an offer."""
@@ -183,6 +281,14 @@ def present_page(request: Request, wallet: OpenWallet) -> Response:
 def present_preview(request: Request, wallet: OpenWallet, form: VerifiedForm) -> Response:
     """The consent page: exactly which claims go to whom."""
     preview = wallet.preview_request(form.get("request", ""))
+    return render(request, "zustimmung.html", preview=preview)
+
+
+@pages.post("/vorzeigen/scannen", response_class=HTMLResponse)
+def present_scanned(request: Request, wallet: OpenWallet, photo: ScannedPhoto) -> Response:
+    """A photo of the verifier's QR code: then the same consent page as for a pasted
+    link."""
+    preview = wallet.preview_request_photo(photo)
     return render(request, "zustimmung.html", preview=preview)
 
 

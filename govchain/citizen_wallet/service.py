@@ -24,6 +24,8 @@ import httpx
 from jwcrypto import jwk
 
 from govchain.citizen_wallet import _protocols as proto
+from govchain.citizen_wallet._links import LinkKind
+from govchain.citizen_wallet._scan import read_link
 from govchain.citizen_wallet._store import (
     BACKUP_FORMAT,
     Vault,
@@ -415,6 +417,12 @@ class CitizenWallet:
 
     # --- receiving --------------------------------------------------------------------
 
+    def preview_offer_photo(self, photo: bytes) -> OfferPreview:
+        """Read the offer link from a photo of its QR code, then exactly as
+        ``preview_offer``; a photo without one usable offer link keeps nothing."""
+        self._document()
+        return self.preview_offer(read_link(photo, LinkKind.OFFER))
+
     def preview_offer(self, offer_uri: str) -> OfferPreview:
         """Resolve an offer and the issuer's metadata and say what would be received,
         from whom, with warnings; nothing is redeemed or stored."""
@@ -577,6 +585,14 @@ class CitizenWallet:
         )
 
     # --- presenting -------------------------------------------------------------------
+
+    def preview_request_photo(
+        self, photo: bytes, credential_id: str | None = None
+    ) -> RequestPreview:
+        """Read the request link from a photo of the verifier's QR code, then exactly as
+        ``preview_request``; a photo without one usable request link keeps nothing."""
+        self._document()
+        return self.preview_request(read_link(photo, LinkKind.REQUEST), credential_id)
 
     def preview_request(self, request_uri: str, credential_id: str | None = None) -> RequestPreview:
         """Fetch and verify a presentation request and say exactly what would be shown

@@ -218,8 +218,10 @@ def export_snapshot(service: Service) -> SnapshotOut:
 
 
 def qr_svg(content: str) -> Markup:
-    """A QR code as inline SVG (no JavaScript, no external image)."""
-    svg = segno.make(content, error="m").svg_inline(scale=5, border=2)
+    """A QR code as inline SVG (no JavaScript, no external image). Without a fixed size
+    it keeps its viewBox, so the page's CSS scales the whole code to the screen instead
+    of cutting off its edge."""
+    svg = segno.make(content, error="m").svg_inline(scale=5, border=2, omitsize=True)
     return Markup(svg)  # segno's own SVG markup; the content is our URI
 
 

@@ -1,9 +1,10 @@
 """The web wallet end to end in a real headless Chromium at a phone's size (390x844),
 driven over the Chrome DevTools Protocol by Playwright (Debian's /usr/bin/chromium, no
 downloaded browser): set up, lock and unlock, receive a dangerous-dog permit from the
-real issuer app (offer link, tx code), see the card, present it to the real verifier's
-``hund`` check on the consent page, see it in the log. Screenshots of every step go to
-$GOVCHAIN_TEST_ARTIFACTS when set (else the test's tmp directory).
+real issuer app by scanning (a screenshot of the office's offer page with its QR code
+uploaded through the wallet's camera input; tx code), see the card, present it to the
+real verifier's ``hund`` check on the consent page, see it in the log. Screenshots of
+every step go to $GOVCHAIN_TEST_ARTIFACTS when set (else the test's tmp directory).
 
 The helpers here are shared with ``tests/verifier/test_browser.py``."""
 
@@ -144,10 +145,23 @@ class WalletUI:
         self.page.get_by_role("button", name="Entsperren").click()
         expect(self.page.locator("main")).to_contain_text("Noch keine Nachweise")
 
-    def receive(self, offer_uri: str) -> None:
+    def give(self, link_field: str, link: str | Path) -> None:
+        """Paste a link, or (a Path) upload a photo of its QR code through the scan form,
+        as the phone's camera would."""
+        if isinstance(link, Path):
+            scan = self.page.get_by_label("QR-Code scannen")
+            assert scan.get_attribute("capture") == "environment"
+            assert scan.get_attribute("accept") == "image/*"
+            scan.set_input_files(link)
+            self.shot("02b-scannen" if link_field == "#offer" else "04b-scannen")
+            self.page.get_by_role("button", name="Code lesen").click()
+        else:
+            self.page.fill(link_field, link)
+            self.page.get_by_role("button", name="Weiter").click()
+
+    def receive(self, offer: str | Path) -> None:
         self.page.get_by_role("link", name="Empfangen").click()
-        self.page.fill("#offer", offer_uri)
-        self.page.get_by_role("button", name="Weiter").click()
+        self.give("#offer", offer)
         main = self.page.locator("main")
         expect(main).to_contain_text("Angebot von Ordnungsamt")
         expect(main).to_contain_text("Erlaubnis für gefährliche Hunde")
@@ -164,11 +178,10 @@ class WalletUI:
         expect(card).to_contain_text("gültig")
         self.shot("04-karte")
 
-    def present(self, openid4vp_uri: str, values_de: tuple[str, ...] = ()) -> None:
+    def present(self, request: str | Path, values_de: tuple[str, ...] = ()) -> None:
         self.page.goto(f"{self.url}/wallet/")
         self.page.get_by_role("link", name="Vorzeigen").click()
-        self.page.fill("#request", openid4vp_uri)
-        self.page.get_by_role("button", name="Weiter").click()
+        self.give("#request", request)
         expect(self.page.locator("h2")).to_have_text(f"{VERIFIER_NAME} möchte sehen:")
         labels = self.page.locator("#angaben dt").all_inner_texts()
         assert labels == [
@@ -201,11 +214,23 @@ class WalletUI:
         self.shot("07-protokoll")
 
 
-def dog_offer(chain_issuer: Issuing, vw: CredWorld) -> str:
-    """An offer link for the sample dog permit, with a tx code, from the real issuer."""
+def dog_offer(chain_issuer: Issuing, vw: CredWorld, *, field: str = "offer_uri") -> str:
+    """An offer link for the sample dog permit, with a tx code, from the real issuer
+    (or, with ``field="page_url"``, the address of its German page with the QR code)."""
     claims = _samples.dog_permit(vw.today()).model_dump(mode="json")
     created = chain_issuer.offer(claims, ctype=DOG, tx_code=TX_CODE)
-    return str(created["offer_uri"])
+    return str(created[field])
+
+
+def photograph_qr(browser: Browser, url: str, photo: Path) -> Path:
+    """A screenshot of another phone's screen showing a QR code at ``url`` (the
+    office's offer page, the official's field check): what the camera sees."""
+    screen = phone(browser)
+    screen.goto(url)
+    expect(screen.locator(".qr svg")).to_be_visible()
+    screen.screenshot(path=photo)
+    screen.context.close()
+    return photo
 
 
 def test_receive_and_present_a_dog_permit_on_a_phone(
@@ -216,9 +241,12 @@ def test_receive_and_present_a_dog_permit_on_a_phone(
         ui = WalletUI(phone(browser), url, artifacts_dir(tmp_path))
         ui.set_up()
         ui.lock_and_unlock()
-        ui.receive(dog_offer(chain_issuer, vw))
+        offer_page = dog_offer(chain_issuer, vw, field="page_url")
+        ui.receive(photograph_qr(browser, offer_page, ui.shots / "wallet-00-qr-amt-390x844.png"))
         valid_until = _samples.dog_permit(vw.today()).valid_until
-        ui.present(request.openid4vp_uri, (valid_until.strftime("%d.%m.%Y"),))
+        check_page = f"{server.url}/verifier/pruefungen/{request.request_id}"
+        photo = photograph_qr(browser, check_page, ui.shots / "wallet-00-qr-kontrolle-390x844.png")
+        ui.present(photo, (valid_until.strftime("%d.%m.%Y"),))
         ui.check_log()
     result = server.http.get(f"/verifier/v1/requests/{request.request_id}/result")
     assert result.status_code == 200 and result.json()["valid"] is True, result.text
