@@ -68,6 +68,12 @@ app.add_typer(anchoring_app, name="anchoring")
 app.add_typer(archive_app, name="archive")
 app.add_typer(platform_app, name="platform")
 app.add_typer(audit_app, name="audit")
+agents_app = typer.Typer(
+    help="Die ACA-Py-Agenten (Aussteller, Bürger-Wallets, Prüfer) für DIDComm. / "
+    "The ACA-Py agents (issuer, citizens' wallets, verifier) for DIDComm.",
+    no_args_is_help=True,
+)
+app.add_typer(agents_app, name="agents")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -776,6 +782,66 @@ def platform_serve(
     _serve(create_app, _platform_settings(), "platform", port, "Plattform (API unter /docs)")
 
 
+# --- agents ------------------------------------------------------------------------------
+
+
+@agents_app.command("up")
+@_fails_clearly
+def agents_up() -> None:
+    """Startet die drei Agenten bis Strg-C. / Run the three agents until Ctrl-C."""
+    import time
+
+    from govchain.agents import AgentFleet, AgentRole, AgentSettings
+
+    settings = _service_settings(AgentSettings)
+    fleet = AgentFleet(settings)
+    roles = {
+        AgentRole.ISSUER: "Aussteller",
+        AgentRole.HOLDER: "Bürger-Wallets",
+        AgentRole.VERIFIER: "Prüfer",
+    }
+
+    def _stop(signum: int, frame: object) -> None:
+        del signum, frame
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        with console.status("Starte die Agenten …"):
+            fleet.start()
+        for role, label in roles.items():
+            console.print(
+                f"[green]✔[/] {label} ({role.value}): Admin {settings.admin_url(role)}, "
+                f"DIDComm http://{settings.agents_host}:{settings.inbound_port(role)}, "
+                f"PID {fleet[role].pid}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        console.print(
+            f"   Kontexte und Statuslisten: {fleet.contexts.url}; Webhooks: "
+            f"http://{settings.agents_host}:{settings.agents_webhook_port}/agents/<rolle>; "
+            f"Protokolle: {settings.agents_dir / 'logs'}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print("Agenten laufen. Beenden mit Strg-C.")
+        while True:
+            for role in roles:
+                if not fleet[role].is_running():
+                    _say_error(
+                        f"Der Agent {role.value} hat sich beendet; siehe {fleet[role].log_path}.",
+                        f"The {role.value} agent exited; see {fleet[role].log_path}.",
+                    )
+                    fleet.stop()
+                    raise typer.Exit(1)
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        console.print("Stoppe die Agenten …")
+        fleet.stop()
+        console.print("[green]✔[/] Agenten gestoppt.")
+
+
 # --- verifier --------------------------------------------------------------------------
 
 
@@ -906,6 +972,67 @@ def issuer_offer(
             "Transaktionscode getrennt übermitteln / send the tx code separately: "
             f"{created.tx_code}",
             highlight=False,
+        )
+
+
+official_app = typer.Typer(
+    help="Officials of the console per office (Sachbearbeitung, Leitung).", no_args_is_help=True
+)
+issuer_app.add_typer(official_app, name="official")
+
+
+@official_app.command("add")
+@_fails_clearly
+def issuer_official_add(
+    office: Annotated[str, typer.Option("--office", help="Office id, e.g. ordnungsamt-aachen.")],
+    role: Annotated[str, typer.Option("--role", help="sachbearbeitung or leitung.")],
+    given_name: Annotated[
+        str, typer.Option("--given-name", help="Given name (as in the BürgerID).")
+    ],
+    family_name: Annotated[
+        str, typer.Option("--family-name", help="Family name (as in the BürgerID).")
+    ],
+    birth_date: Annotated[str, typer.Option("--birth-date", help="Birth date, YYYY-MM-DD.")],
+) -> None:
+    """Register an official; bound to their BürgerID at the first login (substanziell+)."""
+    from govchain.issuer.console import Console
+    from govchain.issuer.service import IssuerService
+
+    settings = _issuer_settings()
+    service = IssuerService.open(settings, load_key=False)
+    try:
+        row = Console(settings, service, oidc=None, status_writer=None).add_official(
+            office=office,
+            role=role,
+            given_name=given_name,
+            family_name=family_name,
+            birth_date=birth_date,
+            registered_by="cli/admin",
+        )
+    finally:
+        service.close()
+    typer.echo(f"{row.id}  {row.office}  {row.role}  {row.given_name} {row.family_name}")
+
+
+@official_app.command("list")
+@_fails_clearly
+def issuer_official_list(
+    office: Annotated[str | None, typer.Option("--office", help="Only this office.")] = None,
+) -> None:
+    """List the registered officials and whether their BürgerID is bound."""
+    from govchain.issuer.console import Console
+    from govchain.issuer.service import IssuerService
+
+    settings = _issuer_settings()
+    service = IssuerService.open(settings, load_key=False)
+    try:
+        rows = Console(settings, service, oidc=None, status_writer=None).officials(office)
+    finally:
+        service.close()
+    for row in rows:
+        bound = "angemeldet" if row.sub else "noch nicht angemeldet"
+        typer.echo(
+            f"{row.id}  {row.office}  {row.role}  {row.given_name} {row.family_name}  ({bound})"
         )
 
 

@@ -12,6 +12,12 @@ What is stored, and why (no plaintext secrets, personal data only while needed):
   key's RFC 7638 thumbprint, issuance and expiry times: what suspension and revocation
   need, and no claim values.
 - ``issuer_audit_log``: the hash-chained, append-only audit log (see ``_audit``).
+- The console's tables (``console.py``): ``issuer_officials`` (who may act for which
+  office, bound to a BürgerID pairwise ``sub``), ``issuer_logins`` and ``issuer_sessions``
+  (OIDC logins in progress, sessions: hashed ids), ``issuer_applications`` with their
+  ``issuer_documents`` (name, size, SHA-256; the bytes on disk), ``issuer_messages`` (the
+  citizen's Postfach), ``issuer_landlords`` (landlords registered per dwelling) and
+  ``issuer_enrolments`` (BürgerID enrolment method and time, no personal data).
 
 Times are unix seconds (integers): the clock the service runs on is the chain's in
 tests and the demo, and integers compare the same in SQLite and PostgreSQL.
@@ -21,19 +27,38 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "AccessTokenRow",
     "AnchorState",
+    "ApplicationRow",
+    "ApplicationState",
     "AuditEvent",
     "AuditRow",
     "Base",
     "CredentialRow",
+    "CredentialState",
+    "DocumentRow",
+    "EnrolmentRow",
+    "LandlordRow",
+    "LoginRow",
+    "MessageRow",
     "NonceRow",
     "OfferRow",
     "OfferState",
+    "OfficialRole",
+    "OfficialRow",
+    "SessionRow",
 ]
 
 
@@ -51,6 +76,38 @@ class AuditEvent(StrEnum):
 
     OFFER_CREATED = "offer_created"
     CREDENTIAL_ISSUED = "credential_issued"
+    CREDENTIAL_SUSPENDED = "credential_suspended"
+    CREDENTIAL_REINSTATED = "credential_reinstated"
+    CREDENTIAL_REVOKED = "credential_revoked"
+    OFFICIAL_REGISTERED = "official_registered"
+    APPLICATION_DECIDED = "application_decided"
+    CITIZEN_ENROLLED = "citizen_enrolled"
+    LANDLORD_REGISTERED = "landlord_registered"
+    LANDLORD_CONFIRMED = "landlord_confirmed"
+
+
+class CredentialState(StrEnum):
+    """An issued credential's status as the issuer last wrote it on chain."""
+
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"  # final
+
+
+class OfficialRole(StrEnum):
+    """What an official may do in their office (see docs/issuer.md)."""
+
+    SACHBEARBEITUNG = "sachbearbeitung"  # review, ask for documents, approve, enrol, landlords
+    LEITUNG = "leitung"  # all of that, and suspend, reinstate, revoke
+
+
+class ApplicationState(StrEnum):
+    """Where a citizen's application stands; transitions in ``console.APPLICATION_TRANSITIONS``."""
+
+    SUBMITTED = "submitted"
+    DOCUMENTS_REQUESTED = "documents_requested"
+    APPROVED = "approved"
+    ISSUED = "issued"
 
 
 class AnchorState(StrEnum):
@@ -96,6 +153,7 @@ class OfferRow(Base):
     created_by: Mapped[str] = mapped_column(String(160))
     created_at: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[int] = mapped_column(Integer)
+    office: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     redeemed_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
     issued_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
@@ -125,7 +183,10 @@ class CredentialRow(Base):
     """An issued credential: type, status entry, holder key thumbprint; no claims."""
 
     __tablename__ = "issuer_credentials"
-    __table_args__ = (UniqueConstraint("status_list_uri", "status_index"),)
+    __table_args__ = (
+        UniqueConstraint("status_list_uri", "status_index"),
+        CheckConstraint(_one_of("status", CredentialState), name="status"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     offer_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -135,6 +196,9 @@ class CredentialRow(Base):
     holder_thumbprint: Mapped[str] = mapped_column(String(64))
     issued_at: Mapped[int] = mapped_column(Integer)
     valid_until: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(
+        String(16), default=CredentialState.VALID.value, server_default=CredentialState.VALID.value
+    )
 
 
 class AuditRow(Base):
@@ -155,3 +219,136 @@ class AuditRow(Base):
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
     anchor_state: Mapped[str] = mapped_column(String(16), index=True)
     receipt_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class OfficialRow(Base):
+    """An official of one office with a role, registered by name and birth date and
+    bound to the pairwise BürgerID ``sub`` at the first login."""
+
+    __tablename__ = "issuer_officials"
+    __table_args__ = (CheckConstraint(_one_of("role", OfficialRole), name="role"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    office: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[str] = mapped_column(String(10))
+    sub: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    registered_by: Mapped[str] = mapped_column(String(160))
+    registered_at: Mapped[int] = mapped_column(Integer)
+    bound_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class LoginRow(Base):
+    """An OIDC login in progress: state (hashed), nonce and PKCE verifier."""
+
+    __tablename__ = "issuer_logins"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    return_to: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[int] = mapped_column(Integer)
+
+
+class SessionRow(Base):
+    """A logged-in person (hashed session id): the BürgerID login's sub, level, name."""
+
+    __tablename__ = "issuer_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sub: Mapped[str] = mapped_column(String(128), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[int] = mapped_column(Integer)
+
+
+class ApplicationRow(Base):
+    """A citizen's application for a permit, reviewed by the office it is addressed to."""
+
+    __tablename__ = "issuer_applications"
+    __table_args__ = (CheckConstraint(_one_of("state", ApplicationState), name="state"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    office: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(24))
+    applicant_sub: Mapped[str] = mapped_column(String(128), index=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[str] = mapped_column(String(10))
+    form: Mapped[str] = mapped_column(Text)
+    request_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decision: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    offer_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    offer_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[int] = mapped_column(Integer)
+
+
+class DocumentRow(Base):
+    """A document a citizen uploaded to an application (the bytes are on disk)."""
+
+    __tablename__ = "issuer_documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(32), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[int] = mapped_column(Integer)
+
+
+class MessageRow(Base):
+    """A message in a person's Postfach (e.g. the transaction code of an offer)."""
+
+    __tablename__ = "issuer_messages"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    recipient_sub: Mapped[str] = mapped_column(String(128), index=True)
+    application_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    offer_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(Integer)
+
+
+class LandlordRow(Base):
+    """A landlord the city registered as issuer of the Wohnungsgeberbestätigung for one
+    dwelling; bound to the pairwise BürgerID ``sub`` at the first login."""
+
+    __tablename__ = "issuer_landlords"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    office: Mapped[str] = mapped_column(String(64), index=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[str] = mapped_column(String(10))
+    sub: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    landlord: Mapped[str] = mapped_column(Text)
+    dwelling: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean)
+    registered_by: Mapped[str] = mapped_column(String(160))
+    registered_at: Mapped[int] = mapped_column(Integer)
+
+
+class EnrolmentRow(Base):
+    """A BürgerID enrolment: level, method, evidence and time (no personal data)."""
+
+    __tablename__ = "issuer_enrolments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    office: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    level: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(32))
+    evidence: Mapped[str] = mapped_column(String(64))
+    checked_by: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    enrolled_at: Mapped[int] = mapped_column(Integer)
+    offer_id: Mapped[str] = mapped_column(String(32))

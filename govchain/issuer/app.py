@@ -12,7 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from govchain._problems import PROBLEM_MEDIA_TYPE, problem_members
-from govchain.issuer import routes
+from govchain.issuer import console_routes, routes
+from govchain.issuer._oidc import OidcClient
+from govchain.issuer._status import StatusWriter, connect_status_writer
+from govchain.issuer.console import Console
 from govchain.issuer.errors import InvalidTokenError, IssuerError, OAuthError, OfferInputError
 from govchain.issuer.service import IssuerService
 from govchain.issuer.settings import IssuerSettings
@@ -41,6 +44,7 @@ def create_app(
     *,
     clock: Callable[[], float] = time.time,
     anchoring: AnchoringService | None = None,
+    status_writer: StatusWriter | None = None,
 ) -> FastAPI:
     """The issuer app on ``settings``.
 
@@ -49,21 +53,39 @@ def create_app(
         clock: unix seconds (tests and the demo pass the chain's clock).
         anchoring: the in-process anchoring service the audit log's hashes go to;
             None leaves them queued in the audit table.
+        status_writer: writes suspension and revocation on chain; None connects the
+            keystore account ``GOVCHAIN_ISSUER_STATUS_ACCOUNT`` if one is configured.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = IssuerService.open(settings, clock=clock, anchoring=anchoring)
         app.state.issuer = service
+        secret = settings.issuer_oidc_client_secret
+        oidc = (
+            OidcClient(
+                settings.issuer_oidc_provider,
+                settings.issuer_oidc_client_id,
+                secret.get_secret_value() if secret is not None else None,
+                settings.oidc_redirect_uri,
+            )
+            if settings.issuer_oidc_provider is not None
+            else None
+        )
+        writer = status_writer if status_writer is not None else connect_status_writer(settings)
+        app.state.console = Console(settings, service, oidc=oidc, status_writer=writer, clock=clock)
         try:
             yield
         finally:
+            if oidc is not None:
+                oidc.close()
             service.close()
 
     app = FastAPI(title="govchain issuer", version="0.1.0", lifespan=lifespan)
     app.include_router(routes.oid4vci)
     app.include_router(routes.router)
     app.include_router(routes.pages)
+    app.include_router(console_routes.console)
 
     @app.exception_handler(IssuerError)
     async def _issuer_error(request: Request, err: IssuerError) -> Response:

@@ -9,6 +9,18 @@ Tree (below ``govchain.errors.ServiceError``)::
     ├── NotAuthenticatedError                401 not-authenticated   no official identified
     ├── DevIdentityError                     400 dev-identity-malformed
     ├── DevIdentityRefusedError              403 dev-identity-refused  header outside dev
+    ├── ConsoleError                         the console, logins and applications
+    │   ├── LoginRequiredError               401 login-required      no session (pages: login)
+    │   ├── LoginUnavailableError            503 login-unavailable   no OIDC provider configured
+    │   ├── LoginFailedError                 400 login-failed        the OIDC answer was refused
+    │   ├── ForbiddenError                   403 forbidden           role, office or level too low
+    │   ├── CsrfTokenMissingError            403 csrf-token-missing
+    │   ├── CsrfTokenInvalidError            403 csrf-token-invalid
+    │   ├── NotFoundError                    404 not-found           also: another office's record
+    │   ├── TransitionRefusedError           409 transition-refused  not allowed in this state
+    │   ├── FormInputError                   422 invalid-form        with ``problems``
+    │   ├── DocumentRefusedError             413/415 document-refused too large, wrong type
+    │   └── StatusWriteError                 503 status-not-written  the chain refused or is away
     └── OAuthError                           the OAuth 2.0 / OID4VCI protocol errors: ``error`` code
         ├── TokenRequestError                400 at the token endpoint (RFC 6749 5.2, OID4VCI 6.3)
         │   ├── InvalidRequestError          invalid_request
@@ -31,9 +43,15 @@ from __future__ import annotations
 from govchain.errors import ServiceError
 
 __all__ = [
+    "ConsoleError",
     "CredentialRequestError",
+    "CsrfTokenInvalidError",
+    "CsrfTokenMissingError",
     "DevIdentityError",
     "DevIdentityRefusedError",
+    "DocumentRefusedError",
+    "ForbiddenError",
+    "FormInputError",
     "InvalidCredentialRequestError",
     "InvalidGrantError",
     "InvalidNonceError",
@@ -42,11 +60,17 @@ __all__ = [
     "InvalidTokenError",
     "IssuerError",
     "IssuerNotReadyError",
+    "LoginFailedError",
+    "LoginRequiredError",
+    "LoginUnavailableError",
     "NotAuthenticatedError",
+    "NotFoundError",
     "OAuthError",
     "OfferInputError",
     "OfferNotFoundError",
+    "StatusWriteError",
     "TokenRequestError",
+    "TransitionRefusedError",
     "UnknownCredentialConfigurationError",
     "UnsupportedGrantTypeError",
 ]
@@ -250,3 +274,128 @@ class InvalidNonceError(CredentialRequestError):
             "Die Nonce des Schlüsselnachweises ist keine gültige c_nonce dieser Stelle "
             "(unbekannt, verbraucht oder abgelaufen); eine neue beim Nonce-Endpunkt abrufen.",
         )
+
+
+class ConsoleError(IssuerError):
+    """The console, the logins or an application refuses something."""
+
+    code = "console-error"
+
+
+class LoginRequiredError(ConsoleError):
+    """The page needs a login with the BürgerID."""
+
+    status = 401
+    code = "login-required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Please log in with your BürgerID first.",
+            "Bitte melden Sie sich zuerst mit Ihrer BürgerID an.",
+        )
+
+
+class LoginUnavailableError(ConsoleError):
+    """No OIDC provider is configured (GOVCHAIN_ISSUER_OIDC_PROVIDER)."""
+
+    status = 503
+    code = "login-unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Login with the BürgerID is not configured (GOVCHAIN_ISSUER_OIDC_PROVIDER).",
+            "Die Anmeldung mit der BürgerID ist nicht eingerichtet "
+            "(GOVCHAIN_ISSUER_OIDC_PROVIDER).",
+        )
+
+
+class LoginFailedError(ConsoleError):
+    """The OIDC provider's answer was refused (state, code, ID token, userinfo)."""
+
+    code = "login-failed"
+
+    def __init__(self, reason: str, reason_de: str) -> None:
+        super().__init__(
+            f"The login failed: {reason}.", f"Die Anmeldung ist fehlgeschlagen: {reason_de}."
+        )
+        self.reason = reason
+
+
+class ForbiddenError(ConsoleError):
+    """The person may not do this (role, office, login level)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class CsrfTokenMissingError(ConsoleError):
+    """A form post without the anti-forgery token."""
+
+    status = 403
+    code = "csrf-token-missing"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The form's security token is missing; reload the page and send it again.",
+            "Das Sicherheitsmerkmal des Formulars fehlt; bitte die Seite neu laden und "
+            "erneut senden.",
+        )
+
+
+class CsrfTokenInvalidError(ConsoleError):
+    """A form post whose anti-forgery token does not match."""
+
+    status = 403
+    code = "csrf-token-invalid"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The form's security token is invalid; reload the page and send it again.",
+            "Das Sicherheitsmerkmal des Formulars ist ungültig; bitte die Seite neu laden "
+            "und erneut senden.",
+        )
+
+
+class NotFoundError(ConsoleError):
+    """No such record, or one of another office (never told apart)."""
+
+    status = 404
+    code = "not-found"
+
+    def __init__(self, what: str, what_de: str) -> None:
+        super().__init__(f"There is no such {what}.", f"{what_de} gibt es nicht.")
+
+
+class TransitionRefusedError(ConsoleError):
+    """The step is not allowed in the record's current state."""
+
+    status = 409
+    code = "transition-refused"
+
+
+class FormInputError(ConsoleError):
+    """A form's input is incomplete or invalid; ``problems`` lists each fault."""
+
+    status = 422
+    code = "invalid-form"
+
+    def __init__(self, message: str, message_de: str, problems: list[str] | None = None) -> None:
+        super().__init__(message, message_de)
+        self.problems = problems or []
+
+
+class DocumentRefusedError(ConsoleError):
+    """An uploaded document is too large or of a type that is not accepted."""
+
+    code = "document-refused"
+
+    def __init__(self, status: int, message: str, message_de: str) -> None:
+        super().__init__(message, message_de)
+        self.status = status
+
+
+class StatusWriteError(ConsoleError):
+    """The status change could not be written on chain; nothing was changed."""
+
+    status = 503
+    code = "status-not-written"

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import segno
 from fastapi import APIRouter, Depends, Header, Request, Response, status
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from govchain.credentials.types import credential_type
-from govchain.issuer.errors import InvalidCredentialRequestError, IssuerError
+from govchain.issuer.errors import (
+    InvalidCredentialRequestError,
+    IssuerError,
+    LoginRequiredError,
+)
 from govchain.issuer.schemas import CredentialOut, NonceOut, OfferCreated, OfferIn, TokenOut
 from govchain.issuer.service import IssuerService
 
@@ -143,10 +148,20 @@ def offer_page(request: Request, code: str, service: Service) -> HTMLResponse:
     return response
 
 
-def error_page(request: Request, err: IssuerError) -> HTMLResponse | None:
-    """The German error page for a refused page request; None for the APIs."""
-    if not request.url.path.startswith("/issuer/angebote"):
+def error_page(request: Request, err: IssuerError) -> Response | None:
+    """The German error page for a refused page request (a page that needs a login sends
+    the browser to it); None for the APIs."""
+    path = request.url.path
+    if not path.startswith("/issuer/") or path.startswith("/issuer/v1/"):
         return None
+    if isinstance(err, LoginRequiredError) and request.method == "GET":
+        query = urlencode({"ziel": path, "niveau": "substanziell" if "/konsole" in path else ""})
+        return RedirectResponse(f"/issuer/anmeldung?{query}", status_code=303)
+    problems = getattr(err, "problems", [])
     return templates.TemplateResponse(
-        request, "fehler.html", {"error": err}, status_code=err.status, headers=_NO_STORE
+        request,
+        "fehler.html",
+        {"error": err, "problems": problems},
+        status_code=err.status,
+        headers=_NO_STORE,
     )

@@ -186,7 +186,10 @@ class IssuerService:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock
         self.anchoring = anchoring
+        # One writer at a time in this process (SQLite's busy handler would make
+        # waiting threads sleep in steps of milliseconds; other processes still wait there)
         self._lock = threading.Lock()
+        self._next_nonce_purge = 0
         self._issuer: Issuer | None = None
         if key is not None and settings.issuer_status_list_uri is not None:
             uri = settings.issuer_status_list_uri
@@ -324,11 +327,13 @@ class IssuerService:
         official: str,
         tx_code: str | None = None,
         by_reference: bool = False,
+        office: str | None = None,
     ) -> OfferCreated:
         """Validate the claims and make an offer with a fresh pre-authorized code.
 
         Returns the ``openid-credential-offer://`` URI and, separately, the tx_code (if
-        one was given), which must reach the citizen by another channel.
+        one was given), which must reach the citizen by another channel. ``office`` (a
+        console office id) scopes the offer and its credentials to that office's officials.
         """
         if self.settings.issuer_status_list_uri is None:
             raise IssuerNotReadyError()
@@ -363,6 +368,7 @@ class IssuerService:
             created_by=official,
             created_at=now,
             expires_at=now + self.settings.issuer_offer_ttl_seconds,
+            office=office,
         )
         with self._lock, self._sessions.begin() as session:
             session.add(row)
@@ -375,6 +381,7 @@ class IssuerService:
                     "configuration_id": cid,
                     "vct": ctype.vct,
                     "created_by": official,
+                    **({"office": office} if office else {}),
                     "tx_code_required": tx_code is not None,
                     "expires_at": row.expires_at,
                 },
@@ -447,7 +454,7 @@ class IssuerService:
         tx_code = form.get("tx_code")
         now = self.now()
         refusal: InvalidGrantError | None = None
-        with self._sessions.begin() as session:
+        with self._lock, self._sessions.begin() as session:
             row = session.scalars(
                 select(OfferRow).where(OfferRow.code_hash == _sha256(code))
             ).first()
@@ -500,8 +507,10 @@ class IssuerService:
         """A fresh, single-use c_nonce (OID4VCI 1.0, 7)."""
         now = self.now()
         value = secrets.token_urlsafe(24)
-        with self._sessions.begin() as session:
-            session.execute(delete(NonceRow).where(NonceRow.expires_at < now - 3600))
+        with self._lock, self._sessions.begin() as session:
+            if now >= self._next_nonce_purge:  # housekeeping, not per request: a full scan
+                session.execute(delete(NonceRow).where(NonceRow.expires_at < now - 3600))
+                self._next_nonce_purge = now + 60
             session.add(
                 NonceRow(
                     nonce_hash=_sha256(value),
@@ -563,7 +572,7 @@ class IssuerService:
         audit entries written in one transaction; nothing is half-written on refusal.
         """
         now = self.now()
-        with self._sessions() as session:
+        with self._lock, self._sessions() as session:
             offer_id = self._token_row(session, authorization, now).offer_id
             offer = session.get(OfferRow, offer_id)
         if offer is None:
@@ -680,7 +689,11 @@ class IssuerService:
         session: Session, event: AuditEvent, subject_id: str, body: Mapping[str, Any], at: int
     ) -> AuditRow:
         """Append one entry; its hash covers the previous entry's hash and its body."""
-        prev = session.scalars(select(AuditRow.entry_hash).order_by(AuditRow.seq.desc())).first()
+        # LIMIT 1: an ORM result is buffered whole, so without it every entry would be
+        # fetched to read the newest (O(n) per append; it was most of an issuance's time)
+        prev = session.scalars(
+            select(AuditRow.entry_hash).order_by(AuditRow.seq.desc()).limit(1)
+        ).first()
         prev_hash = prev or GENESIS_HASH
         text = _canonical({"event": event.value, "at": at, **body})
         row = AuditRow(

@@ -5,14 +5,40 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from govchain.credentials.errors import StatusReferenceError
 from govchain.credentials.keys import MAX_SCRYPT_N, MIN_SCRYPT_N
 from govchain.credentials.status import MIN_LIST_SIZE, StatusListUri
 from govchain.settings import Environment, GovchainSettings
 
-__all__ = ["IssuerSettings"]
+__all__ = ["DEFAULT_OFFICES", "IssuerSettings", "Office"]
+
+
+class Office(BaseModel):
+    """An office of the city in the console: its officials see and act only on its
+    applications, credentials, enrolments and landlords. ``types`` are the credential
+    configuration ids it issues."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    name_de: str = Field(min_length=1, max_length=120)
+    types: tuple[str, ...] = Field(min_length=1)
+
+
+DEFAULT_OFFICES = (
+    Office(
+        id="ordnungsamt-aachen",
+        name_de="Ordnungsamt Aachen",
+        types=("dangerous_dog_permit_sd_jwt", "street_music_permit_sd_jwt"),
+    ),
+    Office(
+        id="buergeramt-aachen",
+        name_de="Bürgeramt Aachen",
+        types=("citizen_id_sd_jwt", "landlord_confirmation_sd_jwt"),
+    ),
+)
 
 
 class IssuerSettings(GovchainSettings):
@@ -45,6 +71,29 @@ class IssuerSettings(GovchainSettings):
     issuer_anchoring_namespace: str = Field(
         default="issuer.aachen", pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$"
     )
+    issuer_offices: tuple[Office, ...] = DEFAULT_OFFICES
+    issuer_oidc_provider: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s?#]+[^/]$",
+        description='The issuer URL of "Login mit BürgerID" (e.g. http://127.0.0.1:8102/oidc); '
+        "without it nobody can log in to the console.",
+    )
+    issuer_oidc_client_id: str = Field(
+        default="ausstellungsdienst", pattern=r"^[A-Za-z0-9._-]{1,64}$"
+    )
+    issuer_oidc_client_secret: SecretStr | None = None
+    issuer_session_ttl_seconds: int = Field(default=8 * 3600, ge=300, le=86_400)
+    issuer_csrf_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the forms' anti-forgery tokens (random per process if unset).",
+    )
+    issuer_upload_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
+    issuer_status_account: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        description="Keystore label (<data>/chain/keys) of the account that owns the status "
+        "list; suspension and revocation write through it.",
+    )
 
     @model_validator(mode="after")
     def _check_issuer(self) -> Self:
@@ -60,6 +109,14 @@ class IssuerSettings(GovchainSettings):
             raise ValueError("GOVCHAIN_ISSUER_URL must be an http(s) URL without trailing '/'")
         if self.environment is not Environment.DEVELOPMENT and not url.startswith("https://"):
             raise ValueError("GOVCHAIN_ISSUER_URL must be an https URL outside development")
+        ids = [o.id for o in self.issuer_offices]
+        if len(set(ids)) != len(ids):
+            raise ValueError("GOVCHAIN_ISSUER_OFFICES: office ids must be unique")
+        types = [t for o in self.issuer_offices for t in o.types]
+        if len(set(types)) != len(types):
+            raise ValueError("GOVCHAIN_ISSUER_OFFICES: each credential type belongs to one office")
+        if self.issuer_csrf_secret is not None and len(self.issuer_csrf_secret) < 32:
+            raise ValueError("GOVCHAIN_ISSUER_CSRF_SECRET must be at least 32 characters long")
         return self
 
     @property
@@ -81,3 +138,16 @@ class IssuerSettings(GovchainSettings):
     def development(self) -> bool:
         """Whether development-only mechanisms (the official header) are allowed."""
         return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        """Where "Login mit BürgerID" sends the browser back to (register it there)."""
+        return f"{self.credential_issuer}/issuer/anmeldung/rueckkehr"
+
+    def office(self, office_id: str) -> Office | None:
+        """The configured office with this id."""
+        return next((o for o in self.issuer_offices if o.id == office_id), None)
+
+    def office_for_type(self, configuration_id: str) -> Office | None:
+        """The office that issues this credential configuration."""
+        return next((o for o in self.issuer_offices if configuration_id in o.types), None)

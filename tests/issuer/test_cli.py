@@ -56,3 +56,47 @@ def test_bad_offers_give_one_sentence(env: Path, tmp_path: Path) -> None:
         result = runner.invoke(app, ["issuer", "offer", *args])
         assert result.exit_code == 1, args
         assert "Error:" in result.stderr and "Traceback" not in result.stdout + result.stderr
+
+
+def test_official_add_registers_and_lists_and_refuses_clearly(env: Path) -> None:
+    person = ["--given-name", "Olga", "--family-name", "Ordnung", "--birth-date", "1980-05-06"]
+    added = runner.invoke(
+        app,
+        [
+            "issuer",
+            "official",
+            "add",
+            "--office",
+            "ordnungsamt-aachen",
+            "--role",
+            "leitung",
+            *person,
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    assert "ordnungsamt-aachen  leitung  Olga Ordnung" in added.stdout
+    listed = runner.invoke(app, ["issuer", "official", "list"])
+    assert "Olga Ordnung  (noch nicht angemeldet)" in listed.stdout
+    twice = runner.invoke(
+        app,
+        [
+            "issuer",
+            "official",
+            "add",
+            "--office",
+            "buergeramt-aachen",
+            "--role",
+            "leitung",
+            *person,
+        ],
+    )
+    assert twice.exit_code == 1 and "bereits als Sachbearbeitung eingetragen" in twice.output
+    unknown = runner.invoke(
+        app, ["issuer", "official", "add", "--office", "nirgendwo", "--role", "leitung", *person]
+    )
+    assert unknown.exit_code == 1 and "Unbekanntes Amt" in unknown.output
+    bad_role = runner.invoke(
+        app,
+        ["issuer", "official", "add", "--office", "ordnungsamt-aachen", "--role", "chef", *person],
+    )
+    assert bad_role.exit_code == 1 and "Rolle" in bad_role.output
