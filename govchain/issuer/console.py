@@ -183,18 +183,26 @@ ZONES: Final = {
 """The street-music zones of the city: name and the instruments excluded there."""
 
 COUNTER_EVIDENCE: Final = {
-    "personalausweis_vor_ort": ("Personalausweis vor Ort geprüft", LevelOfAssurance.SUBSTANTIAL),
-    "reisepass_vor_ort": ("Reisepass vor Ort geprüft", LevelOfAssurance.SUBSTANTIAL),
-    "eid_online_ausweis": ("Online-Ausweisfunktion (eID) am Schalter", LevelOfAssurance.HIGH),
+    "personalausweis_vor_ort": (
+        "Personalausweis vor Ort geprüft",
+        LevelOfAssurance.SUBSTANTIAL,
+        "in_person_id_check",
+    ),
+    "reisepass_vor_ort": (
+        "Reisepass vor Ort geprüft",
+        LevelOfAssurance.SUBSTANTIAL,
+        "in_person_id_check",
+    ),
+    "eid_online_ausweis": (
+        "Online-Ausweisfunktion (eID) am Schalter",
+        LevelOfAssurance.HIGH,
+        "eid_online",
+    ),
 }
-"""How an official checks the identity at the counter, and the level that gives."""
+"""How an official checks the identity at the counter: label, the level it gives, and
+the BürgerID's enrolment method that the credential states."""
 
-_TYPE_METHOD: Final = {
-    LevelOfAssurance.LOW: "self_registration",
-    LevelOfAssurance.SUBSTANTIAL: "app_identity_check",
-    LevelOfAssurance.HIGH: "eid_online",
-}
-"""The BürgerID type's enrolment method for each level (the type fixes one per level)."""
+_SELF_REGISTRATION: Final = ("Selbstregistrierung", LevelOfAssurance.LOW, "self_registration")
 
 _LOGIN_TTL: Final = 600
 _MAX_REASON: Final = 500
@@ -1131,7 +1139,7 @@ class Console:
     # --- BürgerID enrolment ----------------------------------------------------------
 
     def _citizen_claims(
-        self, form: Mapping[str, str], level: LevelOfAssurance, at: int
+        self, form: Mapping[str, str], level: LevelOfAssurance, method: str, at: int
     ) -> dict[str, Any]:
         problems: list[str] = []
         born = _date_field(form, "birth_date", "Geburtsdatum", problems)
@@ -1147,7 +1155,7 @@ class Console:
             "nationalities": nationalities,
             "level_of_assurance": int(level),
             "enrolment": {
-                "method": _TYPE_METHOD[level],
+                "method": method,
                 "time": datetime.fromtimestamp(at, UTC).isoformat(),
             },
         }
@@ -1159,13 +1167,13 @@ class Console:
     def _enrol(
         self,
         form: Mapping[str, str],
-        level: LevelOfAssurance,
         evidence: str,
         official: OfficialRow | None,
         tx_code: str | None,
     ) -> tuple[OfferCreated, EnrolmentRow]:
         now = self.now()
-        claims = self._citizen_claims(form, level, now)
+        _, level, method = COUNTER_EVIDENCE.get(evidence, _SELF_REGISTRATION)
+        claims = self._citizen_claims(form, level, method, now)
         office = self.settings.office_for_type("citizen_id_sd_jwt")
         office_id = official.office if official else (office.id if office else None)
         actor = self.actor(official) if official else "selbstregistrierung"
@@ -1180,7 +1188,7 @@ class Console:
             id=secrets.token_hex(8),
             office=office_id,
             level=int(level),
-            method=_TYPE_METHOD[level],
+            method=method,
             evidence=evidence,
             checked_by=self.actor(official) if official else None,
             enrolled_at=now,
@@ -1218,7 +1226,7 @@ class Console:
 
     def self_register(self, form: Mapping[str, str]) -> tuple[OfferCreated, EnrolmentRow]:
         """ "Basisregistrierung": the citizen's own statement, level low."""
-        return self._enrol(form, LevelOfAssurance.LOW, "selbstregistrierung", None, None)
+        return self._enrol(form, "selbstregistrierung", None, None)
 
     def enrol_at_counter(
         self, official: OfficialRow, form: Mapping[str, str]
@@ -1233,8 +1241,7 @@ class Console:
         evidence = form.get("evidence", "")
         if evidence not in COUNTER_EVIDENCE:
             raise _refuse_form(["Identitätsprüfung: bitte die Art der Prüfung wählen"])
-        level = COUNTER_EVIDENCE[evidence][1]
-        return self._enrol(form, level, evidence, official, _tx_code())
+        return self._enrol(form, evidence, official, _tx_code())
 
     def enrolment(self, official: OfficialRow, enrolment_id: str) -> EnrolmentRow:
         """One enrolment of the official's office."""

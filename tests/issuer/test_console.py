@@ -338,7 +338,7 @@ def test_buergerid_enrolment_at_three_levels(env: Env, officials: dict[str, http
     assert [(r.level, r.method, r.evidence) for r in rows[-3:]] == [
         (1, "self_registration", "selbstregistrierung"),
         (3, "eid_online", "eid_online_ausweis"),
-        (2, "app_identity_check", "personalausweis_vor_ort"),
+        (2, "in_person_id_check", "personalausweis_vor_ort"),
     ]
     assert rows[-2].checked_by is not None and rows[-3].checked_by is None
     assert "citizen_enrolled" in [r.event for r in env.issuing.app.state.issuer.audit_log()]

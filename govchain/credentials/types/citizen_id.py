@@ -1,8 +1,9 @@
 """BürgerID: the smartphone citizen ID, bound to a key on the citizen's device.
 
 Its level of assurance follows from the enrolment: self-registration is
-"Basisregistrierung" (low), an app-based identity check "substanziell", the national
-eID card's online function "hoch". An issuer must be accredited at least at the level
+"Basisregistrierung" (low), an app-based identity check or an ID card or passport
+checked in person at the counter "substanziell", the national eID card's online
+function "hoch". An issuer must be accredited at least at the level
 the credential asserts.
 """
 
@@ -30,10 +31,13 @@ __all__ = ["ENROLMENT_LEVELS", "CitizenId", "CitizenIdClaims", "Enrolment"]
 
 VCT = "https://vct.govchain.de/buergerid/v1"
 
-EnrolmentMethod = Literal["self_registration", "app_identity_check", "eid_online"]
+EnrolmentMethod = Literal[
+    "self_registration", "app_identity_check", "in_person_id_check", "eid_online"
+]
 ENROLMENT_LEVELS: dict[str, LevelOfAssurance] = {
     "self_registration": LevelOfAssurance.LOW,
     "app_identity_check": LevelOfAssurance.SUBSTANTIAL,
+    "in_person_id_check": LevelOfAssurance.SUBSTANTIAL,  # ID card or passport at the counter
     "eid_online": LevelOfAssurance.HIGH,
 }
 
