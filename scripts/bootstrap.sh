@@ -86,4 +86,18 @@ if ! command -v chromium >/dev/null 2>&1; then
         say "chromium is missing; browser tests will fail. Install it: apt-get install chromium"
     fi
 fi
+# --- PostgreSQL for the database tests (the tests start their own server) -------------
+has_postgres() {
+    command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1 && return 0
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+if ! has_postgres; then
+    if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
+        say "installing Debian's postgresql for the PostgreSQL tests"
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    else
+        say "PostgreSQL is missing; its tests will fail. Install it: apt-get install postgresql"
+    fi
+fi
 say "ready"

@@ -1,4 +1,5 @@
-"""Shared fixtures: real chains (embedded py-evm and a Ganache child process)."""
+"""Shared fixtures: real chains (embedded py-evm and a Ganache child process), and a
+real PostgreSQL server (``postgres``, ``postgres_url``: ``tests/_postgres.py``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from govchain.chain.deployment import Deployment, Founder, deploy_consortium
 from govchain.chain.ganache import GanacheProcess
 from govchain.chain.gateway import ChainGateway
 from govchain.chain.types import Role
+
+pytest_plugins = ["tests._postgres"]  # the PostgreSQL fixtures
 
 
 def free_port() -> int:

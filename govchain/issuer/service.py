@@ -97,7 +97,7 @@ OFFER_TRANSITIONS: Final[dict[OfferState, frozenset[OfferState]]] = {
     OfferState.BLOCKED: frozenset(),
 }
 
-_OFFICIAL = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}/[A-Za-z0-9][A-Za-z0-9._@-]{0,95}$")
+_OFFICIAL = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}/[A-Za-z0-9][A-Za-z0-9._@-]{0,94}$")
 
 
 def configuration_id(ctype: CredentialType) -> str:
