@@ -11,7 +11,7 @@ bootstrap:
 bootstrap-agents: bootstrap
 	@bash scripts/bootstrap-agents.sh
 
-demo: bootstrap
+demo: bootstrap bootstrap-agents
 	$(VENV)/govchain demo
 
 test: bootstrap bootstrap-agents lint typecheck pytest

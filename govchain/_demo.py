@@ -6,8 +6,11 @@ each municipal type; the citizen presents each with selective disclosure and hol
 binding, and a verifier checks it with status and trust from the chain, until one is
 suspended and another revoked. A status entry shows that revocation is final. The
 archive hands records to the anchoring service, which anchors them in one transaction,
-and an auditor verifies a receipt offline and on chain. Each step is narrated in plain
-German with block number and gas, and collected into a machine-readable summary.
+and an auditor verifies a receipt offline and on chain. With ACA-Py installed
+(``scripts/bootstrap-agents.sh``), the agents part issues a permit over DIDComm into a
+citizen's sub-wallet, the citizen proves it to the verifier agent, it is revoked on
+chain and the next proof is refused. Each step is narrated in plain German with block
+number and gas, and collected into a machine-readable summary.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from govchain.chain.backends import EmbeddedBackend
 from govchain.chain.deployment import Deployment, Founder, deploy_consortium
 from govchain.chain.errors import AccessDeniedError, StatusRegistryRevokedIsFinal
 from govchain.chain.gateway import ChainGateway, TxResult
-from govchain.chain.types import CredentialStatus, Did, Role, office_id
+from govchain.chain.types import CredentialStatus, Did, OfficeId, Role, office_id
 from govchain.credentials._demo import credentials_demo
 from govchain.credentials.types import DangerousDogPermit
 from govchain.errors import GovchainError
@@ -69,6 +72,7 @@ class DemoSummary:
     status_entry: dict[str, Any] = field(default_factory=dict)
     credentials: dict[str, Any] = field(default_factory=dict)
     anchor: dict[str, Any] = field(default_factory=dict)
+    agents: dict[str, Any] = field(default_factory=dict)
     refusals: list[dict[str, str]] = field(default_factory=list)
     steps: list[DemoStep] = field(default_factory=list)
     total_gas: int = 0
@@ -164,6 +168,25 @@ def _anchoring_demo(
         "receipt_verified": result.ok,
         "verification_steps": [s.name for s in result.steps if s.ok],
     }
+
+
+def _agents_demo(
+    demo: _Demo, gateway: ChainGateway, d: Deployment, office_admin: LocalAccount, office: OfficeId
+) -> dict[str, Any]:
+    """DIDComm with real ACA-Py agents, or a note saying how to install them."""
+    from govchain.agents._demo import agents_demo  # noqa: PLC0415
+    from govchain.agents.settings import default_acapy_executable  # noqa: PLC0415
+
+    if not default_acapy_executable().is_file():
+        demo.record(
+            "ACA-Py-Agenten übersprungen",
+            "ACA-Py ist nicht installiert; scripts/bootstrap-agents.sh (oder make demo) "
+            "installiert es.",
+        )
+        return {"skipped": "ACA-Py is not installed"}
+    return agents_demo(
+        gateway, d, office_admin=office_admin, office_id=office, narrate=demo.narrate
+    )
 
 
 def run_demo(narrate: Narrator = lambda step: None) -> DemoSummary:
@@ -283,6 +306,7 @@ def run_demo(narrate: Narrator = lambda step: None) -> DemoSummary:
         demo.record("Abgelehnt: fremde Statusliste", err.message_de)
 
     anchoring = _anchoring_demo(demo, gateway, d, accounts["archive-service"])
+    agents = _agents_demo(demo, gateway, d, accounts["office-admin"], office)
 
     return DemoSummary(
         chain_id=gateway.chain_id,
@@ -307,6 +331,7 @@ def run_demo(narrate: Narrator = lambda step: None) -> DemoSummary:
         },
         credentials=credentials,
         anchor=anchoring,
+        agents=agents,
         refusals=refusals,
         steps=demo.steps,
         total_gas=sum(s.gas or 0 for s in demo.steps),

@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 from web3 import Web3
 
+from govchain.agents.settings import default_acapy_executable
 from govchain.chain.accounts import AccountStore
 from govchain.chain.backends import GanacheBackend
 from govchain.chain.besu import decode_qbft_extra_data, parse_permissions_config
@@ -270,6 +271,15 @@ def test_demo_json_summary() -> None:
         "StatusRegistryNotListOwner",
     }
     assert all(s["gas"] > 0 for s in summary["steps"] if s["block"] is not None)
+    # the agents part: DIDComm issuance, proof, revocation on chain, refused proof
+    agents = summary["agents"]
+    if default_acapy_executable().is_file():
+        assert agents["first_proof"] == "valid"
+        assert agents["listed_after_revocation"] == "REVOKED"
+        assert agents["second_proof"] == "invalid"
+        assert "revoked" in agents["second_proof_reasons"]
+    else:
+        assert agents == {"skipped": "ACA-Py is not installed"}
 
 
 def test_demo_narrates_in_plain_words() -> None:
@@ -278,6 +288,9 @@ def test_demo_narrates_in_plain_words() -> None:
     assert "Behörde aufgenommen: Ordnungsamt Aachen" in out
     assert "Archivakten verankert" in out and "Rechnungsprüfung" in out
     assert "Gas" in out and "Block" in out
+    if default_acapy_executable().is_file():
+        assert "über DIDComm ausgestellt" in out and "Vorgezeigt beim Prüf-Agenten" in out
+        assert "Abgelehnt: erneuter Nachweis über DIDComm" in out
 
 
 def test_every_command_has_help() -> None:

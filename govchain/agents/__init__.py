@@ -2,7 +2,8 @@
 
 ``AgentFleet`` starts and supervises them (``process``), ``AgentAdminClient`` talks to
 their admin API with typed models (``admin``, ``schemas``), ``AgentSettings`` holds
-their ports, keys and storage.
+their ports, keys and storage. ``connect`` / ``issue`` / ``request_proof``
+(``exchange``) are the DIDComm flows services build on.
 """
 
 from govchain.agents.admin import DIDEXCHANGE_1_1, AgentAdminClient
@@ -15,6 +16,18 @@ from govchain.agents.errors import (
     AgentStartError,
     AgentTimeoutError,
     AgentUnavailableError,
+    ExchangeAbandonedError,
+    ExchangeFailedError,
+)
+from govchain.agents.exchange import (
+    Connection,
+    IssuedCredential,
+    ProofOutcome,
+    ProofRequest,
+    ProofType,
+    connect,
+    issue,
+    request_proof,
 )
 from govchain.agents.process import AgentFleet, AgentProcess, WebhookEvent, WebhookReceiver
 from govchain.agents.schemas import (
@@ -49,16 +62,26 @@ __all__ = [
     "AgentTimeoutError",
     "AgentUnavailableError",
     "AgentsNotInstalledError",
+    "Connection",
     "ConnectionRecord",
     "ConnectionState",
     "CredentialExchange",
     "Did",
     "DidInfo",
     "DidKeyType",
+    "ExchangeAbandonedError",
+    "ExchangeFailedError",
     "InvitationRecord",
+    "IssuedCredential",
     "OobRecord",
     "PresentationExchange",
+    "ProofOutcome",
+    "ProofRequest",
+    "ProofType",
     "SubWallet",
     "WebhookEvent",
     "WebhookReceiver",
+    "connect",
+    "issue",
+    "request_proof",
 ]

@@ -52,6 +52,7 @@ class AgentAdminClient:
         base_url: e.g. ``http://127.0.0.1:8031``.
         api_key: the agent's admin API key.
         token: a sub-wallet's bearer token (multitenant holder), else ``None``.
+        name: what the agent is called in messages (``issuer``, ``holder``, ...).
     """
 
     def __init__(
@@ -61,8 +62,10 @@ class AgentAdminClient:
         *,
         token: SecretStr | None = None,
         timeout: float = 30.0,
+        name: str = "ACA-Py",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.name = name
         self._api_key = api_key
         self._token = token
         self._timeout = timeout
@@ -74,7 +77,7 @@ class AgentAdminClient:
     def for_subwallet(self, wallet: SubWallet) -> AgentAdminClient:
         """A client acting in one sub-wallet (same agent, the sub-wallet's token)."""
         return AgentAdminClient(
-            self.base_url, self._api_key, token=wallet.token, timeout=self._timeout
+            self.base_url, self._api_key, token=wallet.token, timeout=self._timeout, name=self.name
         )
 
     async def aclose(self) -> None:
@@ -103,7 +106,7 @@ class AgentAdminClient:
         try:
             response = await self._http.request(method, path, json=json, params=params)
         except httpx.TransportError as err:
-            raise AgentUnavailableError(self.base_url, type(err).__name__) from err
+            raise AgentUnavailableError(self.base_url, type(err).__name__, self.name) from err
         if response.status_code in {401, 403}:
             raise AgentAuthError(method, path, response.status_code, response.text[:300])
         if response.is_error:
@@ -140,6 +143,14 @@ class AgentAdminClient:
             "POST", "/out-of-band/receive-invitation", json=invitation, params=params
         )
         return OobRecord.model_validate(data)
+
+    async def delete_invitation(self, invi_msg_id: str) -> None:
+        """Withdraw an out-of-band invitation: its OOB and unused connection records go."""
+        await self._call("DELETE", f"/out-of-band/invitations/{invi_msg_id}")
+
+    async def delete_connection(self, connection_id: str) -> None:
+        """Remove a connection record."""
+        await self._call("DELETE", f"/connections/{connection_id}")
 
     async def connections(self, state: ConnectionState | None = None) -> list[ConnectionRecord]:
         """The agent's (or sub-wallet's) connections, optionally in one state."""
@@ -239,10 +250,29 @@ class AgentAdminClient:
         data = await self._call("GET", f"/issue-credential-2.0/records/{cred_ex_id}")
         return CredentialExchange.model_validate(data["cred_ex_record"])
 
-    async def w3c_credentials(self) -> list[dict[str, Any]]:
-        """The W3C credentials stored in this wallet (as ACA-Py's records)."""
-        data = await self._call("POST", "/credentials/w3c", json={})
+    async def abandon_credential_exchange(self, cred_ex_id: str, description: str) -> None:
+        """End an issue-credential exchange: state ``abandoned``, a problem report to the
+        other side (queued if it is down, so it learns the thread is over)."""
+        await self._call(
+            "POST",
+            f"/issue-credential-2.0/records/{cred_ex_id}/problem-report",
+            json={"description": description},
+        )
+
+    async def w3c_credentials(self, given_id: str | None = None) -> list[dict[str, Any]]:
+        """The W3C credentials stored in this wallet (as ACA-Py's records), optionally
+        only the one whose credential ``id`` is `given_id`."""
+        body = {"given_id": given_id} if given_id else {}
+        data = await self._call("POST", "/credentials/w3c", json=body)
         return list(data["results"])
+
+    async def issue_ld_credential(
+        self, credential: dict[str, Any], proof_type: str = "Ed25519Signature2020"
+    ) -> dict[str, Any]:
+        """Sign a JSON-LD credential with the issuer DID's key (vc-api, no DIDComm)."""
+        body = {"credential": credential, "options": {"proofType": proof_type}}
+        data = await self._call("POST", "/vc/credentials/issue", json=body)
+        return dict(data["verifiableCredential"])
 
     async def verify_ld_credential(self, credential: dict[str, Any]) -> dict[str, Any]:
         """Check a JSON-LD credential's proofs (vc-api); ``{"verified": bool, ...}``."""
@@ -287,6 +317,14 @@ class AgentAdminClient:
             if time.monotonic() >= deadline:
                 raise AgentTimeoutError("presentation exchange", pres_ex_id, record.state, timeout)
             await asyncio.sleep(_POLL_SECONDS)
+
+    async def abandon_presentation_exchange(self, pres_ex_id: str, description: str) -> None:
+        """End a present-proof exchange: state ``abandoned`` plus a problem report."""
+        await self._call(
+            "POST",
+            f"/present-proof-2.0/records/{pres_ex_id}/problem-report",
+            json={"description": description},
+        )
 
     async def presentation_exchanges(self) -> list[PresentationExchange]:
         """All present-proof 2.0 exchanges of this agent or sub-wallet."""

@@ -8,6 +8,8 @@ Tree (below ``govchain.errors.GovchainError``)::
     ├── AgentStartError             a managed agent exited or did not become ready
     ├── AgentUnavailableError       the agent's admin API cannot be reached
     ├── AgentTimeoutError           a protocol exchange did not reach the state awaited
+    ├── ExchangeAbandonedError      an agent went down mid-exchange; govchain abandoned it
+    ├── ExchangeFailedError         the other side refused or ended an exchange
     └── AgentRequestError           the admin API refused a call (status, path, detail)
         └── AgentAuthError          401/403: wrong admin API key or sub-wallet token
 
@@ -27,6 +29,8 @@ __all__ = [
     "AgentTimeoutError",
     "AgentUnavailableError",
     "AgentsNotInstalledError",
+    "ExchangeAbandonedError",
+    "ExchangeFailedError",
 ]
 
 
@@ -64,13 +68,14 @@ class AgentStartError(AgentError):
 class AgentUnavailableError(AgentError):
     """The admin API of an agent cannot be reached (agent down, wrong port)."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, agent: str = "ACA-Py") -> None:
         super().__init__(
-            f"The agent at {url} cannot be reached ({reason}); is it running?",
-            f"Der Agent unter {url} ist nicht erreichbar ({reason}); läuft er?",
+            f"The {agent} agent at {url} cannot be reached ({reason}); is it running?",
+            f"Der Agent {agent} unter {url} ist nicht erreichbar ({reason}); läuft er?",
         )
         self.url = url
         self.reason = reason
+        self.agent = agent
 
 
 class AgentTimeoutError(AgentError):
@@ -102,3 +107,33 @@ class AgentRequestError(AgentError):
 
 class AgentAuthError(AgentRequestError):
     """The admin API key or the sub-wallet token was refused (401/403)."""
+
+
+class ExchangeAbandonedError(AgentError):
+    """An agent was down during a DIDComm exchange govchain started; govchain abandoned
+    the exchange on every agent it could still reach (no record is left half-way)."""
+
+    def __init__(self, what: str, what_de: str, agent: str, url: str) -> None:
+        super().__init__(
+            f"The {agent} agent at {url} is down, so the {what} was abandoned; "
+            "start the agent and try again.",
+            f"Der Agent {agent} unter {url} ist nicht erreichbar, daher wurde "
+            f"{what_de} abgebrochen; den Agenten starten und es erneut versuchen.",
+        )
+        self.what = what
+        self.agent = agent
+        self.url = url
+
+
+class ExchangeFailedError(AgentError):
+    """A DIDComm exchange ended without its result (the other side refused or failed)."""
+
+    def __init__(self, what: str, record_id: str, reason: str) -> None:
+        super().__init__(
+            f"The {what} {record_id} ended without a result: {reason or 'no reason given'}.",
+            f"Der Austausch {record_id} ({what}) endete ohne Ergebnis: "
+            f"{reason or 'kein Grund angegeben'}.",
+        )
+        self.what = what
+        self.record_id = record_id
+        self.reason = reason

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import typing
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +50,11 @@ VOCAB: Final = "https://vocab.govchain.de/v1#"
 # the protected v2 context reserves for ``@id``): signed as JSON literals.
 _JSON_LITERALS: Final = frozenset({"zones", "pairwise_subjects"})
 
+
+# Terms the protected credentials v2 context already defines (``name`` is schema:name);
+# redefining them in our protected contexts is a JSON-LD error, so claims with these
+# names use v2's definition.
+_V2_TERMS: Final = frozenset({"id", "type", "name", "description"})
 
 _STATUS: Final = "https://www.w3.org/ns/credentials/status#"
 _STATUS_TERMS: Final = {
@@ -98,7 +104,7 @@ def context_document(ctype: CredentialType) -> dict[str, Any]:
     # ACA-Py 1.7's cached credentials v2 context predates these BitstringStatusListEntry
     # terms; without them its expansion drops them and refuses to sign.
     terms.update(_STATUS_TERMS)
-    for name in sorted(_field_names(ctype.model, set())):
+    for name in sorted(_field_names(ctype.model, set()) - _V2_TERMS):
         if name in _JSON_LITERALS:
             terms[name] = {"@id": f"{VOCAB}{name}", "@type": "@json"}
         else:
@@ -171,13 +177,23 @@ def to_jsonld_credential(
     return credential
 
 
+StatusHandler = Callable[[str], tuple[int, bytes]]
+
+
 class ContextServer:
-    """Serves the shipped contexts on loopback (``GET /v1/<name>.jsonld``)."""
+    """Serves the shipped contexts on loopback (``GET /v1/<name>.jsonld``) and, once a
+    handler is set (``serve_status``), the status list credentials (``GET /status/...``)."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host = host
         self.port = port
         self._server: ThreadingHTTPServer | None = None
+        self._status: StatusHandler | None = None
+
+    def serve_status(self, handler: StatusHandler | None) -> None:
+        """Answer ``GET /status/...`` with `handler(path)` -> (HTTP status, JSON body);
+        e.g. ``StatusListPublisher.serve``. None stops serving them."""
+        self._status = handler
 
     @property
     def url(self) -> str:
@@ -189,8 +205,20 @@ class ContextServer:
         if self._server is not None:
             return
 
+        server = self
+
         class _Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                status = server._status
+                if status is not None and self.path.startswith("/status/"):
+                    code, payload = status(self.path)
+                    self.send_response(code)
+                    kind = "application/vc" if code == 200 else "application/json"
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
                 body = shipped_context(f"https://contexts.govchain.de{self.path}")
                 if body is None:
                     self.send_response(404)

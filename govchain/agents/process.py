@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from govchain._process import die_with_parent
+from govchain.agents.admin import AgentAdminClient
 from govchain.agents.errors import AgentPortBusyError, AgentsNotInstalledError, AgentStartError
 from govchain.agents.jsonld import ContextServer
 from govchain.agents.settings import AgentRole, AgentSettings, AgentStorageKind
@@ -414,6 +415,15 @@ class AgentFleet:
 
     def __getitem__(self, role: AgentRole) -> AgentProcess:
         return self.agents[role]
+
+    def client(self, role: AgentRole, timeout: float = 30.0) -> AgentAdminClient:
+        """A new admin client for one agent (close it, e.g. ``async with``)."""
+        return AgentAdminClient(
+            self.settings.admin_url(role),
+            self.settings.admin_api_key(role),
+            timeout=timeout,
+            name=role.value,
+        )
 
     def start(self) -> None:
         """Refuse busy ports up front, then start all agents in parallel and wait for them."""

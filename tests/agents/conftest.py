@@ -12,6 +12,9 @@ import pytest
 
 from govchain.agents import AgentAdminClient, AgentFleet, AgentRole, AgentSettings
 from govchain.agents.settings import default_acapy_executable
+from govchain.chain.backends import EmbeddedBackend
+from govchain.chain.gateway import ChainGateway
+from tests.credentials.conftest import CredWorld, build_cred_world
 
 ACAPY = default_acapy_executable()
 
@@ -75,7 +78,7 @@ def client(fleet: AgentFleet) -> Client:
     """A factory for admin clients of the fleet's agents."""
 
     def make(role: AgentRole) -> AgentAdminClient:
-        return AgentAdminClient(fleet.settings.admin_url(role), fleet.settings.admin_api_key(role))
+        return fleet.client(role)
 
     return make
 
@@ -87,3 +90,9 @@ def run[T](coro: Awaitable[T]) -> T:
         return await coro
 
     return asyncio.run(main())
+
+
+@pytest.fixture(scope="module")
+def chain() -> CredWorld:
+    """A consortium with an accredited office and a status list on the embedded chain."""
+    return build_cred_world(ChainGateway(EmbeddedBackend()))

@@ -1,4 +1,5 @@
-"""govchain's credentials as VCDM 2.0 JSON-LD over DIDComm with a status entry on a real
+"""govchain's credentials as VCDM 2.0 JSON-LD over DIDComm through ``govchain.agents``'
+exchange layer (connect / issue / request_proof), with status and trust on a real
 (embedded) chain; contexts come from govchain's loopback server via the ACA-Py plugin."""
 
 from __future__ import annotations
@@ -7,34 +8,41 @@ import copy
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
-from govchain.agents import AgentFleet, AgentRole, DidKeyType, PresentationExchange
+from govchain.agents import (
+    AgentFleet,
+    AgentRole,
+    DidKeyType,
+    ProofOutcome,
+    ProofRequest,
+    connect,
+    issue,
+    request_proof,
+)
 from govchain.agents.jsonld import (
     VCDM2_CONTEXT,
     context_document,
     context_url,
     shipped_context,
-    to_jsonld_credential,
 )
-from govchain.agents.verification import JsonLdVerifier, presented_credentials
-from govchain.chain.backends import EmbeddedBackend
-from govchain.chain.gateway import ChainGateway
+from govchain.agents.verification import JsonLdVerifier
 from govchain.chain.types import CredentialStatus, Did
-from govchain.credentials import credential_types
-from govchain.credentials._samples import street_music_permit
+from govchain.credentials import _samples, credential_types
 from govchain.credentials.dids import resolve_did
-from govchain.credentials.types import PolicyContext, StreetMusicPermit
-from govchain.credentials.verification import (
-    ReasonCode,
-    VerificationRequest,
-    VerificationResult,
+from govchain.credentials.types import (
+    CitizenId,
+    CredentialClaims,
+    CredentialType,
+    DangerousDogPermit,
+    LandlordConfirmation,
+    PolicyContext,
+    StreetMusicPermit,
 )
-from tests.agents.conftest import Client, run
-from tests.agents.test_admin import DONE, connect
-from tests.credentials.conftest import CredWorld, build_cred_world
+from govchain.credentials.verification import ReasonCode
+from tests.agents.conftest import run
+from tests.credentials.conftest import CredWorld
 
 
 def test_shipped_contexts_match_the_models() -> None:
@@ -44,118 +52,80 @@ def test_shipped_contexts_match_the_models() -> None:
         assert json.loads(shipped) == context_document(ctype)
 
 
-@pytest.fixture(scope="module")
-def chain() -> CredWorld:
-    return build_cred_world(ChainGateway(EmbeddedBackend()))
+def test_definition_asks_for_the_type_the_issuer_and_the_required_claims() -> None:
+    request = ProofRequest(StreetMusicPermit(), issuers=("did:key:z6MkA",))
+    (descriptor,) = request.definition()["input_descriptors"]
+    paths = [f["path"][0] for f in descriptor["constraints"]["fields"]]
+    assert paths[:2] == ["$.type[*]", "$.issuer"]
+    assert "$.credentialSubject.permit_number" in paths
+    assert descriptor["constraints"]["fields"][0]["filter"]["const"] == "StreetMusicPermit"
+    assert "limit_disclosure" not in descriptor["constraints"]
+    many = ProofRequest(CitizenId(), issuers=("did:a", "did:b"), fields=("given_name",))
+    fields = many.definition()["input_descriptors"][0]["constraints"]["fields"]
+    assert fields[1]["filter"] == {"enum": ["did:a", "did:b"]}
+    assert fields[2:] == [{"path": ["$.credentialSubject.given_name"]}]
+    # BBS+ selective disclosure: the type is selected by its IRI (no $.type[*] field)
+    bbs = ProofRequest(CitizenId(), fields=("given_name",), limit_disclosure=True)
+    (descriptor,) = bbs.definition()["input_descriptors"]
+    assert descriptor["schema"] == [{"uri": "https://vocab.govchain.de/v1#CitizenId"}]
+    assert descriptor["constraints"]["limit_disclosure"] == "required"
+    assert descriptor["constraints"]["fields"] == [{"path": ["$.credentialSubject.given_name"]}]
 
 
-def test_vcdm2_credential_issued_into_a_subwallet(
-    fleet: AgentFleet, client: Client, chain: CredWorld
-) -> None:
-    """Issue -> store with our served context and the on-chain status entry."""
-
-    async def body() -> None:
-        async with client(AgentRole.ISSUER) as issuer, client(AgentRole.HOLDER) as holder:
-            issuer_did = await issuer.create_did(DidKeyType.ED25519)
-            wallet = await holder.create_subwallet("Max", f"citizen-{uuid.uuid4()}")
-            async with holder.for_subwallet(wallet) as citizen:
-                to_citizen = await connect(issuer, citizen)
-                citizen_did = await citizen.create_did(DidKeyType.ED25519)
-                allocation = chain.issuer.status_list
-                assert allocation is not None
-                reference = allocation.allocate()
-                credential = to_jsonld_credential(
-                    street_music_permit(chain.today()),
-                    vct=StreetMusicPermit.vct,
-                    issuer=issuer_did.did,
-                    holder=citizen_did.did,
-                    issued_at=chain.now(),
-                    status=reference,
-                )
-                assert credential["@context"][0] == VCDM2_CONTEXT
-                offer = await issuer.send_ld_credential_offer(to_citizen.connection_id, credential)
-                issued = await issuer.wait_for_credential_exchange(offer.cred_ex_id, DONE)
-                assert issued.state == "done", issued.error_msg
-                (stored,) = await citizen.w3c_credentials()
-                assert stored["issuer_id"] == issuer_did.did
-                assert stored["proof_types"] == ["Ed25519Signature2020"]
-
-    run(body())
+def _register(chain: CredWorld, did: str) -> None:
+    key = resolve_did(did).verification_methods[0].public_key
+    chain.world.d.trust.register_did(
+        chain.world.office_admin, chain.office, Did(did), key.thumbprint()
+    )
 
 
-# --- presentation (present-proof 2.0, DIF PE) + govchain's chain checks ---------------------
-
-
-def permit_definition(issuer_did: str) -> dict[str, Any]:
-    """Ask for a StreetMusicPermit from one issuer. ACA-Py's DIF PE matches ``schema``
-    URIs against the *expanded* types of the credential; a VCDM 2.0 credential's base type
-    expands to ``https://www.w3.org/2018/credentials#VerifiableCredential`` (same IRI as
-    v1), so that is the schema, and the govchain type is a field filter on ``$.type[*]``."""
-    return {
-        "id": str(uuid.uuid4()),
-        "format": {"ldp_vp": {"proof_type": ["Ed25519Signature2020"]}},
-        "input_descriptors": [
-            {
-                "id": "street-music-permit",
-                "schema": [{"uri": "https://www.w3.org/2018/credentials#VerifiableCredential"}],
-                "constraints": {
-                    "fields": [
-                        # ACA-Py 1.7 has no array filters ("contains"): match each entry
-                        {
-                            "path": ["$.type[*]"],
-                            "filter": {"type": "string", "const": "StreetMusicPermit"},
-                        },
-                        {"path": ["$.issuer"], "filter": {"const": issuer_did}},
-                        {"path": ["$.credentialSubject.permit_number"]},
-                    ]
-                },
-            }
-        ],
-    }
+def _checks(chain: CredWorld) -> JsonLdVerifier:
+    return JsonLdVerifier(status=chain.status, trust=chain.trust, clock=chain.now)
 
 
 @dataclass(frozen=True)
-class Presented:
-    exchange: PresentationExchange
-    stored: dict[str, Any]
+class Flow:
+    outcome: ProofOutcome
+    stored: dict[str, object]
     issuer_did: str
-    status_index: int
 
 
-def issue_and_present(
-    client: Client, chain: CredWorld, *, trusted: bool = True, revoked: bool = False
-) -> Presented:
-    async def body() -> Presented:
+def issue_and_prove(
+    fleet: AgentFleet,
+    chain: CredWorld,
+    ctype: CredentialType,
+    claims: CredentialClaims,
+    context: PolicyContext,
+    *,
+    trusted: bool = True,
+    revoked: bool = False,
+) -> Flow:
+    """One citizen: issuer -> sub-wallet -> verifier, through the exchange layer."""
+
+    async def body() -> Flow:
         async with (
-            client(AgentRole.ISSUER) as issuer,
-            client(AgentRole.HOLDER) as holder,
-            client(AgentRole.VERIFIER) as verifier,
+            fleet.client(AgentRole.ISSUER) as issuer,
+            fleet.client(AgentRole.HOLDER) as holder,
+            fleet.client(AgentRole.VERIFIER) as verifier,
         ):
             issuer_did = (await issuer.create_did(DidKeyType.ED25519)).did
             if trusted:
-                key = resolve_did(issuer_did).verification_methods[0].public_key
-                chain.world.d.trust.register_did(
-                    chain.world.office_admin, chain.office, Did(issuer_did), key.thumbprint()
-                )
+                _register(chain, issuer_did)
             wallet = await holder.create_subwallet("Max", f"citizen-{uuid.uuid4()}")
             async with holder.for_subwallet(wallet) as citizen:
-                to_citizen = await connect(issuer, citizen)
-                citizen_did = await citizen.create_did(DidKeyType.ED25519)
                 allocation = chain.issuer.status_list
                 assert allocation is not None
                 reference = allocation.allocate()
-                credential = to_jsonld_credential(
-                    street_music_permit(chain.today()),
-                    vct=StreetMusicPermit.vct,
-                    issuer=issuer_did,
-                    holder=citizen_did.did,
-                    issued_at=chain.now(),
+                issued = await issue(
+                    await connect(issuer, citizen),
+                    claims,
+                    vct=ctype.vct,
+                    issuer_did=issuer_did,
                     status=reference,
+                    issued_at=chain.now(),
                 )
-                offer = await issuer.send_ld_credential_offer(to_citizen.connection_id, credential)
-                issued = await issuer.wait_for_credential_exchange(offer.cred_ex_id, DONE)
-                assert issued.state == "done", issued.error_msg
-                (stored,) = await citizen.w3c_credentials()
+                assert issued.credential["@context"][0] == VCDM2_CONTEXT
+                assert issued.credential["id"] == issued.credential_id
                 if revoked:
                     chain.world.d.status.set_status(
                         chain.world.office_admin,
@@ -163,70 +133,102 @@ def issue_and_present(
                         reference.index,
                         CredentialStatus.REVOKED,
                     )
-                to_verifier = await connect(verifier, citizen)
-                request = await verifier.send_presentation_request(
-                    to_verifier.connection_id,
-                    permit_definition(issuer_did),
-                    challenge=str(uuid.uuid4()),
+                outcome = await request_proof(
+                    await connect(verifier, citizen),
+                    ProofRequest(ctype, issuers=(issuer_did,), context=context),
+                    verifier=_checks(chain),
+                    at=chain.now(),
                 )
-                result = await verifier.wait_for_presentation_exchange(request.pres_ex_id, DONE)
-                return Presented(result, stored, issuer_did, reference.index)
+                (stored,) = await citizen.w3c_credentials(given_id=issued.credential_id)
+                return Flow(outcome, stored, issuer_did)
 
     return run(body())
 
 
-def chain_checks(chain: CredWorld, exchange: PresentationExchange) -> VerificationResult:
-    presentation, (credential,) = presented_credentials(exchange.model_dump())
-    verifier = JsonLdVerifier(status=chain.status, trust=chain.trust, clock=chain.now)
-    request = VerificationRequest(
-        nonce="unused-acapy-checked-the-challenge",
-        audience="govchain-verifier",
-        at=chain.now(),
-        context=PolicyContext(),
+@pytest.fixture(scope="module")
+def permit_flow(fleet: AgentFleet, chain: CredWorld) -> Flow:
+    return issue_and_prove(
+        fleet,
+        chain,
+        StreetMusicPermit(),
+        _samples.street_music_permit(chain.today()),
+        PolicyContext(zone="markt", instrument="Geige"),
     )
-    return verifier.verify_presented(exchange.is_verified, presentation, credential, request)
 
 
-def test_vcdm2_permit_presented_verified_by_acapy_and_the_chain(
-    fleet: AgentFleet, client: Client, chain: CredWorld
+def test_vcdm2_permit_issued_presented_verified_by_acapy_and_the_chain(
+    permit_flow: Flow,
 ) -> None:
-    presented = issue_and_present(client, chain)
-    assert presented.exchange.is_verified, presented.exchange.error_msg
-    result = chain_checks(chain, presented.exchange)
+    flow = permit_flow
+    assert flow.stored["issuer_id"] == flow.issuer_did
+    assert flow.stored["proof_types"] == ["Ed25519Signature2020"]
+    assert flow.outcome.exchange.is_verified, flow.outcome.exchange.error_msg
+    result = flow.outcome.result
     assert result.valid, result
-    assert result.issuer == presented.issuer_did
+    assert result.issuer == flow.issuer_did
     assert result.vct == StreetMusicPermit.vct
 
 
-def test_vcdm2_permit_revoked_on_chain_is_refused(
-    fleet: AgentFleet, client: Client, chain: CredWorld
-) -> None:
-    presented = issue_and_present(client, chain, revoked=True)
-    assert presented.exchange.is_verified, presented.exchange.error_msg
-    result = chain_checks(chain, presented.exchange)
-    assert not result.valid
-    assert ReasonCode.REVOKED in result.reasons, result
+def test_vcdm2_permit_revoked_on_chain_is_refused(fleet: AgentFleet, chain: CredWorld) -> None:
+    flow = issue_and_prove(
+        fleet,
+        chain,
+        StreetMusicPermit(),
+        _samples.street_music_permit(chain.today()),
+        PolicyContext(zone="markt", instrument="Geige"),
+        revoked=True,
+    )
+    assert flow.outcome.exchange.is_verified, flow.outcome.exchange.error_msg
+    assert not flow.outcome.result.valid
+    assert ReasonCode.REVOKED in flow.outcome.result.reasons, flow.outcome.result
 
 
 def test_vcdm2_permit_from_an_issuer_not_in_the_trust_registry_is_refused(
-    fleet: AgentFleet, client: Client, chain: CredWorld
+    fleet: AgentFleet, chain: CredWorld
 ) -> None:
-    presented = issue_and_present(client, chain, trusted=False)
-    assert presented.exchange.is_verified, presented.exchange.error_msg
-    result = chain_checks(chain, presented.exchange)
-    assert not result.valid
-    assert ReasonCode.ISSUER_UNKNOWN in result.reasons, result
+    flow = issue_and_prove(
+        fleet,
+        chain,
+        StreetMusicPermit(),
+        _samples.street_music_permit(chain.today()),
+        PolicyContext(zone="markt", instrument="Geige"),
+        trusted=False,
+    )
+    assert flow.outcome.exchange.is_verified, flow.outcome.exchange.error_msg
+    assert not flow.outcome.result.valid
+    assert ReasonCode.ISSUER_UNKNOWN in flow.outcome.result.reasons, flow.outcome.result
 
 
-def test_tampered_vcdm2_permit_is_refused_by_acapy(
-    fleet: AgentFleet, client: Client, chain: CredWorld
+@pytest.mark.parametrize(
+    ("ctype", "sample", "context"),
+    [
+        (LandlordConfirmation(), "landlord", PolicyContext()),
+        (DangerousDogPermit(), "dog", PolicyContext(chip_number=_samples.CHIP)),
+        (CitizenId(), "citizen", PolicyContext()),
+    ],
+    ids=["wohnungsgeber", "hund", "buergerid"],
+)
+def test_the_other_three_types_go_the_same_way(
+    fleet: AgentFleet, chain: CredWorld, ctype: CredentialType, sample: str, context: PolicyContext
 ) -> None:
-    presented = issue_and_present(client, chain)
-    assert presented.exchange.is_verified, presented.exchange.error_msg
-    _, (credential,) = presented_credentials(presented.exchange.model_dump())
+    today = chain.today()
+    claims: CredentialClaims = {
+        "landlord": lambda: _samples.landlord_confirmation(today),
+        "dog": lambda: _samples.dog_permit(today),
+        "citizen": lambda: _samples.citizen_id(today),
+    }[sample]()
+    flow = issue_and_prove(fleet, chain, ctype, claims, context)
+    assert flow.outcome.exchange.is_verified, flow.outcome.exchange.error_msg
+    assert flow.outcome.result.valid, flow.outcome.result
+    assert flow.outcome.result.vct == ctype.vct
+
+
+def test_tampered_vcdm2_permit_is_refused_by_acapy(fleet: AgentFleet, permit_flow: Flow) -> None:
+    credential = permit_flow.outcome.credential
+    assert credential is not None
 
     async def body() -> tuple[bool, bool]:
-        async with client(AgentRole.VERIFIER) as verifier:
+        async with fleet.client(AgentRole.VERIFIER) as verifier:
             genuine = await verifier.verify_ld_credential(credential)
             tampered = copy.deepcopy(credential)
             tampered["credentialSubject"]["permit_number"] = "FORGED-0001"
