@@ -1,11 +1,24 @@
 """The citizen wallet: a PIN-protected store of SD-JWT VCs, OID4VCI to receive and
 OID4VP to present them with consent, live status from the chain, a presentation log,
 encrypted backups, and a mobile-first German web UI (127.0.0.1:8103) that also reads
-offers and requests from photos of their QR codes."""
+offers and requests from photos of their QR codes. ``wallet.didcomm`` is the Aries path:
+DIDComm invitations, JSON-LD credential offers and proof requests in the wallet's own
+sub-wallet of the holder agent, each only with consent."""
 
 from govchain.citizen_wallet.app import create_app
+from govchain.citizen_wallet.aries import (
+    ConnectionInfo,
+    DidcommInbox,
+    DidcommOffer,
+    DidcommPath,
+    DidcommRequest,
+    InvitationPreview,
+)
 from govchain.citizen_wallet.errors import (
     CredentialNotFoundError,
+    DidcommError,
+    HolderAgentDownError,
+    InvitationError,
     NoMatchingCredentialError,
     OfferError,
     PendingNotFoundError,
@@ -39,8 +52,17 @@ from govchain.citizen_wallet.settings import WalletSettings
 
 __all__ = [
     "CitizenWallet",
+    "ConnectionInfo",
     "CredentialNotFoundError",
+    "DidcommError",
+    "DidcommInbox",
+    "DidcommOffer",
+    "DidcommPath",
+    "DidcommRequest",
     "DisclosedClaim",
+    "HolderAgentDownError",
+    "InvitationError",
+    "InvitationPreview",
     "LiveStatus",
     "LogEntry",
     "LogOutcome",

@@ -92,13 +92,12 @@ def read_link(photo: bytes, expected: LinkKind) -> str:
             f"sondern {shown!r}.",
         )
     if kind is not expected:
-        article_de = "ein" if kind is LinkKind.OFFER else "eine"
-        negation_de = "kein" if expected is LinkKind.OFFER else "keine"
+        negation_de = "k" + expected.article_de
         raise ScanError(
             "wrong_kind_of_link",
             f"This QR code is a {kind.name_en}, not a {expected.name_en}; "
             f"scan it under {kind.page_de!r}.",
-            f"Dieser QR-Code ist {article_de} {kind.name_de}, {negation_de} "
+            f"Dieser QR-Code ist {kind.article_de} {kind.name_de}, {negation_de} "
             f"{expected.name_de}; bitte unter „{kind.page_de}“ scannen.",
         )
     return text

@@ -16,6 +16,9 @@
         ├── NoMatchingCredentialError     no stored credential fits a request
         ├── CredentialNotFoundError       no stored credential under an id
         ├── PendingNotFoundError          an offer/request preview expired or is unknown
+        ├── InvitationError               a DIDComm invitation is malformed or unsupported (422)
+        ├── HolderAgentDownError          the holder agent (DIDComm sub-wallet) is down (503)
+        ├── DidcommError                  the holder agent refused or an exchange failed (502)
         └── ScanError                     no usable wallet link in an uploaded photo (422)
             ├── PhotoTooLargeError        more bytes or pixels than the limits (413)
             └── PhotoTypeError            the upload is not an image (415)
@@ -29,6 +32,9 @@ from govchain.errors import ServiceError
 
 __all__ = [
     "CredentialNotFoundError",
+    "DidcommError",
+    "HolderAgentDownError",
+    "InvitationError",
     "NoMatchingCredentialError",
     "OfferError",
     "PendingNotFoundError",
@@ -193,6 +199,41 @@ class PendingNotFoundError(WalletError):
             "This offer or request is no longer open; paste it again.",
             "Dieses Angebot bzw. diese Anfrage ist nicht mehr offen; bitte erneut einfügen.",
         )
+
+
+class InvitationError(WalletError):
+    """A DIDComm out-of-band invitation is malformed or asks for what the wallet does not
+    do (a legacy invitation, attached requests, no DID exchange)."""
+
+    status = 422
+
+    def __init__(self, reason_en: str, reason_de: str) -> None:
+        super().__init__(
+            f"This is not a usable connection invitation: {reason_en}.",
+            f"Dies ist keine brauchbare Verbindungseinladung: {reason_de}.",
+        )
+
+
+class HolderAgentDownError(WalletError):
+    """The holder agent that keeps the wallet's DIDComm sub-wallet cannot be reached;
+    nothing was changed."""
+
+    status = 503
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(
+            f"The wallet's DIDComm agent at {url} cannot be reached, so nothing was done; "
+            "start it (govchain agents up) and try again.",
+            f"Der DIDComm-Agent der Brieftasche unter {url} ist nicht erreichbar, daher "
+            "wurde nichts getan; bitte starten (govchain agents up) und erneut versuchen.",
+        )
+
+
+class DidcommError(WalletError):
+    """The holder agent refused a call, or a DIDComm exchange ended without its result."""
+
+    status = 502
 
 
 ScanProblem = Literal[

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -27,7 +28,7 @@ from govchain.citizen_wallet.errors import (
     WalletLockedError,
     WarningsNotAcknowledgedError,
 )
-from govchain.citizen_wallet.service import CitizenWallet
+from govchain.citizen_wallet.service import CitizenWallet, PresentationOutcome
 
 __all__ = ["PHOTO_FIELD", "SESSION_COOKIE", "error_page", "pages"]
 
@@ -308,7 +309,14 @@ def card(request: Request, credential_id: str, wallet: OpenWallet) -> Response:
     """One credential: its claims, issuer, warnings and live status."""
     credential = wallet.credential(credential_id)
     return render(
-        request, "nachweis.html", card=credential, status=wallet.live_status(credential_id)
+        request,
+        "nachweis.html",
+        card=credential,
+        status=wallet.live_status(credential_id),
+        history=[e for e in wallet.log() if e.credential_id == credential_id],
+        received_de=datetime.fromtimestamp(credential.received_at, UTC).strftime(
+            "%d.%m.%Y %H:%M UTC"
+        ),
     )
 
 
@@ -325,3 +333,66 @@ def delete(
 def log(request: Request, wallet: OpenWallet) -> Response:
     """Every presentation: who, when, which claims."""
     return render(request, "protokoll.html", entries=wallet.log())
+
+
+# --- DIDComm (Aries): invitations, offers and proof requests of connected agents ---------
+
+
+@pages.get("/verbinden", response_class=HTMLResponse)
+def connect_page(request: Request, wallet: OpenWallet) -> Response:
+    """Scan or paste a connection invitation."""
+    return render(request, "verbinden.html")
+
+
+@pages.post("/verbinden", response_class=HTMLResponse)
+def connect_preview(request: Request, wallet: OpenWallet, form: VerifiedForm) -> Response:
+    """Who invites, with a warning for unknown agents, before connecting."""
+    preview = wallet.didcomm.preview_invitation(form.get("einladung", ""))
+    return render(request, "einladung.html", preview=preview)
+
+
+@pages.post("/verbinden/scannen", response_class=HTMLResponse)
+def connect_scanned(request: Request, wallet: OpenWallet, photo: ScannedPhoto) -> Response:
+    """A photo of the invitation's QR code: then the same preview as for a pasted link."""
+    preview = wallet.didcomm.preview_invitation_photo(photo)
+    return render(request, "einladung.html", preview=preview)
+
+
+@pages.post("/verbinden/{preview_id}")
+def connect(request: Request, preview_id: str, wallet: OpenWallet, form: VerifiedForm) -> Response:
+    """Connect (with acknowledged warnings) or decline."""
+    if form.get("action") != "verbinden":
+        return _see("/wallet/")
+    wallet.didcomm.connect(preview_id, acknowledge_warnings=form.get("acknowledge") == "ja")
+    return _see("/wallet/anfragen")
+
+
+@pages.get("/anfragen", response_class=HTMLResponse)
+def inbox(request: Request, wallet: OpenWallet) -> Response:
+    """Pending credential offers and proof requests of connected agents."""
+    return render(request, "anfragen.html", inbox=wallet.didcomm.inbox())
+
+
+@pages.post("/anfragen/angebot/{offer_id}")
+def answer_offer(
+    request: Request, offer_id: str, wallet: OpenWallet, form: VerifiedForm
+) -> Response:
+    """Accept or refuse a DIDComm credential offer."""
+    if form.get("action") == "annehmen":
+        wallet.didcomm.accept_offer(offer_id, acknowledge_warnings=form.get("acknowledge") == "ja")
+        return _see("/wallet/")
+    wallet.didcomm.refuse_offer(offer_id)
+    return _see("/wallet/anfragen")
+
+
+@pages.post("/anfragen/nachweis/{request_id}", response_class=HTMLResponse)
+def answer_request(
+    request: Request, request_id: str, wallet: OpenWallet, form: VerifiedForm
+) -> Response:
+    """Consent to or refuse a DIDComm proof request; the outcome page."""
+    outcome, message = wallet.didcomm.answer_request(
+        request_id,
+        consent=form.get("action") == "zustimmen",
+        acknowledge_warnings=form.get("acknowledge") == "ja",
+    )
+    return render(request, "ergebnis.html", outcome=PresentationOutcome(outcome, None, message))

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 from jwcrypto import jwk
 
 from govchain.citizen_wallet import _protocols as proto
+from govchain.citizen_wallet._aries import HolderAgent
 from govchain.citizen_wallet._links import LinkKind
 from govchain.citizen_wallet._scan import read_link
 from govchain.citizen_wallet._store import (
@@ -64,7 +65,12 @@ from govchain.credentials.errors import (
 from govchain.credentials.sd_jwt import ClaimPath
 from govchain.errors import GovchainError
 
+if TYPE_CHECKING:
+    from govchain.citizen_wallet.aries import DidcommPath
+
 __all__ = [
+    "LDP_VC_FORMAT",
+    "SD_JWT_FORMAT",
     "CitizenWallet",
     "DisclosedClaim",
     "LiveStatus",
@@ -82,6 +88,8 @@ logger = logging.getLogger(__name__)
 
 MIN_PIN_LENGTH: Final = 6
 _DOCUMENT_VERSION: Final = 1
+SD_JWT_FORMAT: Final = "dc+sd-jwt"
+LDP_VC_FORMAT: Final = "ldp_vc"
 
 
 class LiveStatus(StrEnum):
@@ -111,11 +119,17 @@ class LogOutcome(StrEnum):
     SHARED = "shared"
     REFUSED = "refused"
     FAILED = "failed"
+    AUTO = "auto"  # the holder agent answered on its own, before the wallet could ask
 
     @property
     def label_de(self) -> str:
         """The German label."""
-        return {"shared": "geteilt", "refused": "abgelehnt", "failed": "fehlgeschlagen"}[self]
+        return {
+            "shared": "geteilt",
+            "refused": "abgelehnt",
+            "failed": "fehlgeschlagen",
+            "auto": "ohne Rückfrage vom Agenten beantwortet",
+        }[self]
 
 
 @dataclass(frozen=True)
@@ -162,6 +176,12 @@ class StoredCredential:
     claims: dict[str, Any]
     warnings: tuple[str, ...]
     status: StatusReference | None
+    format: str = SD_JWT_FORMAT  # or LDP_VC_FORMAT: a DIDComm credential in the sub-wallet
+
+    @property
+    def via_didcomm(self) -> bool:
+        """Whether the credential came over DIDComm and lives in the holder sub-wallet."""
+        return self.format == LDP_VC_FORMAT
 
     def claims_de(self) -> list[tuple[str, str]]:
         """The credential's own claims as German label and value, for the card page
@@ -215,6 +235,7 @@ class LogEntry:
     vct: str
     claims_de: tuple[str, ...]
     outcome: LogOutcome
+    channel: str = "oid4vp"  # or "didcomm" (present-proof 2.0)
 
     @property
     def when_de(self) -> str:
@@ -273,6 +294,8 @@ class CitizenWallet:
         clock: unix seconds (throttle, logs, trust look-ups).
         scrypt_n: scrypt's cost for new wallets and backups.
         allow_http: accept http:// issuers and verifiers (development).
+        holder_agent: the multitenant holder agent for the DIDComm path, if any.
+        known_agents: DIDComm service endpoints or DIDs the citizen knows, with names.
     """
 
     def __init__(
@@ -287,6 +310,8 @@ class CitizenWallet:
         clock: Callable[[], float] = time.time,
         scrypt_n: int = 2**15,
         allow_http: bool = True,
+        holder_agent: HolderAgent | None = None,
+        known_agents: Mapping[str, str] | None = None,
     ) -> None:
         self.directory = directory
         self.http = http or httpx.Client(timeout=15, follow_redirects=False)
@@ -302,6 +327,9 @@ class CitizenWallet:
         self._offers: dict[str, _PendingOffer] = {}
         self._requests: dict[str, _PendingRequest] = {}
         self._untrusted: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
+        from govchain.citizen_wallet.aries import DidcommPath  # noqa: PLC0415 (it uses this module)
+
+        self.didcomm: DidcommPath = DidcommPath(self, holder_agent, known_agents or {})
 
     # --- life cycle -------------------------------------------------------------------
 
@@ -338,6 +366,7 @@ class CitizenWallet:
         self._offers.clear()
         self._requests.clear()
         self._untrusted.clear()
+        self.didcomm.forget()
 
     def close(self) -> None:
         """Lock and release the HTTP client."""
@@ -367,6 +396,7 @@ class CitizenWallet:
                 status = StatusReference.from_claim(payload["status"])
             except CredentialsError:
                 status = None
+        fmt = entry.get("format", SD_JWT_FORMAT)
         return StoredCredential(
             id=entry["id"],
             vct=entry["vct"],
@@ -375,9 +405,12 @@ class CitizenWallet:
             issuer_name_de=entry["issuer_name_de"],
             issuer_did=entry["issuer_did"],
             received_at=entry["received_at"],
-            claims=stored_claims(entry["credential"]),
+            claims=stored_claims(entry["credential"])
+            if fmt == SD_JWT_FORMAT
+            else dict(entry["claims"]),
             warnings=tuple(entry.get("warnings", ())),
             status=status,
+            format=fmt,
         )
 
     def credentials(self) -> list[StoredCredential]:
@@ -397,8 +430,11 @@ class CitizenWallet:
         return result
 
     def delete(self, credential_id: str) -> None:
-        """Remove a credential and its holder key for good (the log keeps its entries)."""
-        self._entry(credential_id)
+        """Remove a credential and its holder key for good (the log keeps its entries);
+        a DIDComm credential is removed from the holder sub-wallet first."""
+        entry = self._entry(credential_id)
+        if entry.get("format") == LDP_VC_FORMAT:
+            self.didcomm.remove_stored(entry)
         del self._document()["credentials"][credential_id]
         self._save()
 
@@ -605,7 +641,9 @@ class CitizenWallet:
         matching = [
             e
             for e in document["credentials"].values()
-            if (not vcts or e["vct"] in vcts) and (credential_id in (None, e["id"]))
+            if (not vcts or e["vct"] in vcts)
+            and (credential_id in (None, e["id"]))
+            and e.get("format", SD_JWT_FORMAT) == SD_JWT_FORMAT
         ]
         if not matching:
             raise NoMatchingCredentialError(vcts)
@@ -725,6 +763,7 @@ class CitizenWallet:
                 vct=e["vct"],
                 claims_de=tuple(e["claims_de"]),
                 outcome=LogOutcome(e["outcome"]),
+                channel=e.get("channel", "oid4vp"),
             )
             for e in reversed(self._document()["log"])
         ]
@@ -776,6 +815,7 @@ def open_wallet(
     status: StatusSource | None = None,
     trust: TrustSource | None = None,
     clock: Callable[[], float] = time.time,
+    holder_agent: HolderAgent | None = None,
 ) -> CitizenWallet:
     """The wallet of the settings; with ``wallet_use_chain`` status and trust come from
     the recorded deployment on the configured node unless given."""
@@ -799,4 +839,25 @@ def open_wallet(
         clock=clock,
         scrypt_n=settings.wallet_scrypt_n,
         allow_http=settings.wallet_allow_http,
+        holder_agent=holder_agent if holder_agent is not None else _holder_agent(settings),
+        known_agents=settings.wallet_known_agents,
+    )
+
+
+def _holder_agent(settings: WalletSettings) -> HolderAgent | None:
+    """The holder agent's admin URL and key from the agents' settings (``GOVCHAIN_AGENTS_``);
+    None when they are not valid here (the DIDComm pages then say so)."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from govchain.agents.settings import AgentRole, AgentSettings  # noqa: PLC0415
+
+    try:
+        agents = AgentSettings(data_dir=settings.data_dir, environment=settings.environment)
+    except ValidationError:
+        logger.warning("agent settings invalid; the wallet's DIDComm path is off", exc_info=True)
+        return None
+    return HolderAgent(
+        agents.admin_url(AgentRole.HOLDER),
+        agents.admin_api_key(AgentRole.HOLDER),
+        timeout=settings.wallet_http_timeout_seconds,
     )

@@ -29,6 +29,11 @@ class WalletSettings(GovchainSettings):
         default_factory=dict,
         description="Verifier client_ids the citizen knows, with a display name.",
     )
+    wallet_known_agents: dict[str, str] = Field(
+        default_factory=dict,
+        description="DIDComm service endpoints or DIDs of agents the citizen knows, "
+        "with a display name (connection invitations from others get a warning).",
+    )
     wallet_use_chain: bool = Field(
         default=False,
         description="Read issuer trust and credential status from the recorded deployment.",

@@ -15,6 +15,13 @@ It also makes present-proof 2.0 (DIF PE) work with VCDM 2.0 credentials: ACA-Py 
 never answers. The wrapper uses credentials/v2 (plus the Ed25519Signature2020 suite
 context, whose proof terms v2 lacks) for the presentation when every credential is
 VCDM 2.0 (ACA-Py's presentation model accepts either).
+
+And it lets a sub-wallet of the multitenant holder switch off answering presentation
+requests on its own: ACA-Py 1.7 takes ``--auto-respond-presentation-request`` only for
+the whole agent, while ``extra_settings`` of a sub-wallet may set just the flags in its
+lifecycle maps. The plugin adds ``ACAPY_AUTO_RESPOND_PRESENTATION_REQUEST`` (and the
+``auto-respond-presentation-request`` argument name) to those maps, so a citizen's
+sub-wallet waits for consent while the agent's other sub-wallets keep answering.
 """
 
 from __future__ import annotations
@@ -93,8 +100,23 @@ def _install_v2_presentations() -> None:
     pres_exch_handler.create_presentation = create_presentation
 
 
+PRESENTATION_FLAG = "debug.auto_respond_presentation_request"
+
+
+def _install_presentation_consent() -> None:
+    from acapy_agent.multitenant.admin import routes  # type: ignore[import-not-found]  # noqa: PLC0415
+
+    routes.ACAPY_LIFECYCLE_CONFIG_FLAG_MAP["ACAPY_AUTO_RESPOND_PRESENTATION_REQUEST"] = (
+        PRESENTATION_FLAG
+    )
+    routes.ACAPY_LIFECYCLE_CONFIG_FLAG_ARGS_MAP["auto-respond-presentation-request"] = (
+        PRESENTATION_FLAG
+    )
+
+
 async def setup(context: Any) -> None:
     """ACA-Py plugin entry point."""
     del context
     _install()
     _install_v2_presentations()
+    _install_presentation_consent()
