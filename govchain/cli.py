@@ -886,8 +886,15 @@ def verifier_request(
         typer.Option("--param", help="A check parameter KEY=VALUE (repeat), e.g. zone=markt."),
     ] = None,
     url: VerifierUrl = None,
+    didcomm: Annotated[
+        bool,
+        typer.Option(
+            "--didcomm", help="For an Aries wallet: print the DIDComm out-of-band invitation URL."
+        ),
+    ] = False,
 ) -> None:
-    """Start a field check; prints the openid4vp:// URI for the wallet (its id goes to stderr)."""
+    """Start a field check; prints the openid4vp:// URI for the wallet, or with --didcomm the
+    out-of-band invitation URL for an Aries wallet (the request id goes to stderr)."""
     from govchain.verifier import VerifierClient
 
     params: dict[str, str | int | None] = {}
@@ -899,9 +906,14 @@ def verifier_request(
             )
         params[key] = value
     with VerifierClient(_verifier_url(url)) as client:
-        info = client.create_request(check, params)
-    typer.echo(info.openid4vp_uri)
-    err_console.print(f"Anfrage-ID / request id: {info.request_id}", highlight=False)
+        if didcomm:
+            aries = client.create_didcomm_request(check, params)
+            link, request_id = aries.invitation_url, aries.request_id
+        else:
+            info = client.create_request(check, params)
+            link, request_id = info.openid4vp_uri, info.request_id
+    typer.echo(link)
+    err_console.print(f"Anfrage-ID / request id: {request_id}", highlight=False)
 
 
 @verifier_app.command("result")
@@ -1014,6 +1026,28 @@ def issuer_official_add(
     typer.echo(f"{row.id}  {row.office}  {row.role}  {row.given_name} {row.family_name}")
 
 
+@official_app.command("deactivate")
+@_fails_clearly
+def issuer_official_deactivate(
+    official_id: Annotated[str, typer.Argument(help="The official's id (see official list).")],
+) -> None:
+    """Deactivate an official: their console access ends at once (audit-logged)."""
+    from govchain.issuer.console import Console
+    from govchain.issuer.service import IssuerService
+
+    settings = _issuer_settings()
+    service = IssuerService.open(settings, load_key=False)
+    try:
+        row = Console(settings, service, oidc=None, status_writer=None).deactivate_official(
+            official_id, by="cli/admin"
+        )
+    finally:
+        service.close()
+    typer.echo(
+        f"{row.id}  {row.office}  {row.role}  {row.given_name} {row.family_name}  (deaktiviert)"
+    )
+
+
 @official_app.command("list")
 @_fails_clearly
 def issuer_official_list(
@@ -1031,6 +1065,8 @@ def issuer_official_list(
         service.close()
     for row in rows:
         bound = "angemeldet" if row.sub else "noch nicht angemeldet"
+        if not row.active:
+            bound = "deaktiviert"
         typer.echo(
             f"{row.id}  {row.office}  {row.role}  {row.given_name} {row.family_name}  ({bound})"
         )
@@ -1159,6 +1195,113 @@ def wallet_log(pin: PinOption = None) -> None:
             f"({entry.outcome.value})",
             highlight=False,
         )
+
+
+@wallet_app.command("connect")
+@_fails_clearly
+def wallet_connect(
+    invitation: Annotated[
+        str, typer.Argument(help="The out-of-band invitation (didcomm://…?oob=… or …?oob=…).")
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Connect without asking (and despite warnings).")
+    ] = False,
+    pin: PinOption = None,
+) -> None:
+    """Accept a DIDComm connection invitation: shows who invites first, warns when unknown."""
+    wallet = _wallet(pin)
+    try:
+        preview = wallet.didcomm.preview_invitation(invitation)
+        console.print(f"Einladung von: {preview.name_de}", highlight=False)
+        for warning in preview.warnings:
+            err_console.print(f"[yellow]Warnung:[/] {warning}", highlight=False)
+        if not (yes or typer.confirm("Verbinden?", default=False)):
+            console.print("Nicht verbunden.")
+            raise typer.Exit(1)
+        connection = wallet.didcomm.connect(preview.id, acknowledge_warnings=True)
+    finally:
+        wallet.close()
+    console.print(
+        f"[green]✔[/] Verbunden mit {connection.name_de} ({connection.connection_id}).",
+        highlight=False,
+    )
+
+
+@wallet_app.command("didcomm")
+@_fails_clearly
+def wallet_didcomm(pin: PinOption = None) -> None:
+    """List pending DIDComm credential offers and proof requests (the "Anfragen" page)."""
+    wallet = _wallet(pin)
+    try:
+        inbox = wallet.didcomm.inbox()
+    finally:
+        wallet.close()
+    if inbox.agent_answers_itself:
+        err_console.print(
+            "[yellow]Warnung:[/] Der DIDComm-Agent beantwortet Nachweisanfragen ohne Rückfrage.",
+            highlight=False,
+        )
+    for offer in inbox.offers:
+        console.print(
+            f"Angebot {offer.id}  {offer.name_de}  von {offer.party.name_de}", highlight=False
+        )
+        for label, value in offer.claims:
+            console.print(f"  {label}: {value}", highlight=False)
+    for request in inbox.requests:
+        shown = request.credential.name_de if request.credential else "kein passender Nachweis"
+        console.print(
+            f"Nachweisanfrage {request.id}  von {request.party.name_de}  ({shown})",
+            highlight=False,
+        )
+    if not inbox.offers and not inbox.requests:
+        console.print("Keine offenen Anfragen.")
+
+
+@wallet_app.command("didcomm-answer")
+@_fails_clearly
+def wallet_didcomm_answer(
+    exchange_id: Annotated[str, typer.Argument(help="The id `govchain wallet didcomm` shows.")],
+    refuse: Annotated[bool, typer.Option("--refuse", help="Refuse instead of accepting.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Consent without asking (and despite warnings).")
+    ] = False,
+    pin: PinOption = None,
+) -> None:
+    """Accept or refuse one pending DIDComm offer or proof request, after showing it."""
+    wallet = _wallet(pin)
+    try:
+        inbox = wallet.didcomm.inbox()
+        offer = next((o for o in inbox.offers if o.id == exchange_id), None)
+        request = next((r for r in inbox.requests if r.id == exchange_id), None)
+        if offer is None and request is None:
+            from govchain.citizen_wallet.errors import PendingNotFoundError
+
+            raise PendingNotFoundError(exchange_id)
+        shown: Any = offer if offer is not None else request
+        console.print(f"Von: {shown.party.name_de}", highlight=False)
+        for warning in shown.warnings:
+            err_console.print(f"[yellow]Warnung:[/] {warning}", highlight=False)
+        if request is not None and request.credential is not None:
+            console.print(f"Gezeigt würde {request.credential.name_de} mit allen Angaben:")
+            for claim in request.disclosed:
+                console.print(f"  {claim.label_de}: {claim.value}", highlight=False)
+        consent = not refuse and (yes or typer.confirm("Zustimmen?", default=False))
+        if offer is not None:
+            if consent:
+                card = wallet.didcomm.accept_offer(offer.id, acknowledge_warnings=True)
+                console.print(f"[green]✔[/] {card.name_de} gespeichert ({card.id}).")
+            else:
+                wallet.didcomm.refuse_offer(offer.id)
+                console.print("Angebot abgelehnt; nichts gespeichert.")
+        else:
+            _, message = wallet.didcomm.answer_request(
+                exchange_id, consent=consent, acknowledge_warnings=True
+            )
+            console.print(message, highlight=False)
+    finally:
+        wallet.close()
+    if not consent:
+        raise typer.Exit(1)
 
 
 @wallet_app.command("serve")

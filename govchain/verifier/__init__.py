@@ -1,5 +1,6 @@
 """The verifier service: OID4VP 1.0 (DCQL, signed request objects by reference,
-direct_post) for the officials' field checks, results kept per request, and a small
+direct_post) and DIDComm present-proof 2.0 through the verifier agent (``DidcommChannel``)
+for the officials' field checks, results kept per request in one model, and a small
 HTTP client the CLI uses.
 
 Start a check with ``VerifierClient(url).create_request(check, params)`` (or the
@@ -10,16 +11,25 @@ its clients are ``OidcClient`` settings).
 
 from govchain.verifier.app import create_app
 from govchain.verifier.checks import FieldCheck, dcql_query, field_check, field_checks
-from govchain.verifier.client import CreatedRequestInfo, Pending, VerifierClient
+from govchain.verifier.client import (
+    CreatedDidcommRequestInfo,
+    CreatedRequestInfo,
+    Pending,
+    VerifierClient,
+)
+from govchain.verifier.didcomm import CreatedDidcommRequest, DidcommChannel
 from govchain.verifier.errors import (
     CheckParameterError,
+    DidcommNotConfiguredError,
     MalformedResponseError,
     ReplayedResponseError,
     RequestExpiredError,
+    RequestFailedError,
     RequestNotFoundError,
     ResponseRefusedError,
     UnknownCheckError,
     UnknownStateError,
+    VerifierAgentUnavailableError,
     VerifierError,
     VerifierProblemError,
     VerifierUnreachableError,
@@ -30,8 +40,12 @@ from govchain.verifier.settings import OidcClient, VerifierSettings
 
 __all__ = [
     "CheckParameterError",
+    "CreatedDidcommRequest",
+    "CreatedDidcommRequestInfo",
     "CreatedRequest",
     "CreatedRequestInfo",
+    "DidcommChannel",
+    "DidcommNotConfiguredError",
     "FieldCheck",
     "MalformedResponseError",
     "OidcClient",
@@ -39,11 +53,13 @@ __all__ = [
     "Pending",
     "ReplayedResponseError",
     "RequestExpiredError",
+    "RequestFailedError",
     "RequestNotFoundError",
     "ResponseRefusedError",
     "StoredRequest",
     "UnknownCheckError",
     "UnknownStateError",
+    "VerifierAgentUnavailableError",
     "VerifierClient",
     "VerifierError",
     "VerifierProblemError",

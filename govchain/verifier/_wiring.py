@@ -1,11 +1,13 @@
 """Building the verifier service from settings: its key from the encrypted key store,
-status and trust from the deployment on the verifier's own node, requests on SQLite."""
+status and trust from the deployment on the verifier's own node, requests on SQLite,
+and the verifier agent's admin client when DIDComm checks are set up."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
+from govchain.agents.admin import AgentAdminClient
 from govchain.chain.backends import create_backend
 from govchain.chain.deployment import Deployment, DeploymentStore
 from govchain.chain.gateway import ChainGateway
@@ -23,7 +25,7 @@ from govchain.verifier.oidc import OidcProvider
 from govchain.verifier.service import VerifierService
 from govchain.verifier.settings import VerifierSettings
 
-__all__ = ["chain_sources", "open_provider", "open_service", "verifier_key"]
+__all__ = ["chain_sources", "open_agent", "open_provider", "open_service", "verifier_key"]
 
 
 def verifier_key(settings: VerifierSettings) -> SigningKey:
@@ -90,4 +92,16 @@ def open_provider(
         code_ttl=settings.verifier_oidc_code_ttl_seconds,
         token_ttl=settings.verifier_oidc_token_ttl_seconds,
         clock=clock,
+    )
+
+
+def open_agent(settings: VerifierSettings) -> AgentAdminClient | None:
+    """The verifier agent's admin client (DIDComm checks), or None when none is set up."""
+    if settings.verifier_agent_admin_url is None or settings.verifier_agent_admin_api_key is None:
+        return None
+    return AgentAdminClient(
+        settings.verifier_agent_admin_url,
+        settings.verifier_agent_admin_api_key,
+        timeout=settings.verifier_agent_timeout_seconds,
+        name="verifier",
     )

@@ -17,7 +17,8 @@ from govchain._problems import problem_response
 from govchain.credentials import StatusSource, TrustSource
 from govchain.errors import GovchainError
 from govchain.verifier import routes
-from govchain.verifier._wiring import open_provider, open_service
+from govchain.verifier._wiring import open_agent, open_provider, open_service
+from govchain.verifier.didcomm import DidcommChannel
 from govchain.verifier.errors import OidcError, VerifierError
 from govchain.verifier.settings import VerifierSettings
 
@@ -91,9 +92,16 @@ def create_app(
         provider = open_provider(settings, service, clock=clock)
         app.state.verifier = service
         app.state.oidc = provider
+        app.state.didcomm = None
+        agent = open_agent(settings)
+        if agent is not None:
+            app.state.didcomm = DidcommChannel(service, agent)
         try:
             yield
         finally:
+            if agent is not None:
+                await app.state.didcomm.aclose()  # open checks: failed, cleaned up
+                await agent.aclose()
             provider.store.close()
             service.store.close()
 

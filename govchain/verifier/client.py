@@ -5,6 +5,9 @@
     created = client.create_request("strassenmusik", {"zone": "markt"})
     print(created.openid4vp_uri)          # show as QR code
     outcome = client.result(created.request_id)   # VerificationResult or Pending
+
+    aries = client.create_didcomm_request("strassenmusik", {"zone": "markt"})
+    print(aries.invitation_url)           # the out-of-band invitation for an Aries wallet
 """
 
 from __future__ import annotations
@@ -16,9 +19,14 @@ import httpx
 
 from govchain.credentials import VerificationResult
 from govchain.verifier.errors import VerifierProblemError, VerifierUnreachableError
-from govchain.verifier.schemas import CreatedRequestOut, PendingResult, result_from_json
+from govchain.verifier.schemas import (
+    CreatedDidcommRequestOut,
+    CreatedRequestOut,
+    PendingResult,
+    result_from_json,
+)
 
-__all__ = ["CreatedRequestInfo", "Pending", "VerifierClient"]
+__all__ = ["CreatedDidcommRequestInfo", "CreatedRequestInfo", "Pending", "VerifierClient"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,17 @@ class CreatedRequestInfo:
     openid4vp_uri: str
     request_uri: str
     client_id: str
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class CreatedDidcommRequestInfo:
+    """A check started over DIDComm: keep ``request_id``; show ``invitation_url``."""
+
+    request_id: str
+    check: str
+    title_de: str
+    invitation_url: str
     expires_at: int
 
 
@@ -100,6 +119,22 @@ class VerifierClient:
             "POST", "/verifier/v1/requests", json={"check": check, "params": params}
         )
         return CreatedRequestInfo(**CreatedRequestOut.model_validate(response.json()).model_dump())
+
+    def create_didcomm_request(
+        self, check: str, params: dict[str, str | int | None]
+    ) -> CreatedDidcommRequestInfo:
+        """``POST /verifier/v1/didcomm/requests``: start a check for an Aries wallet."""
+        response = self._call(
+            "POST", "/verifier/v1/didcomm/requests", json={"check": check, "params": params}
+        )
+        out = CreatedDidcommRequestOut.model_validate(response.json())
+        return CreatedDidcommRequestInfo(
+            request_id=out.request_id,
+            check=out.check,
+            title_de=out.title_de,
+            invitation_url=out.invitation_url,
+            expires_at=out.expires_at,
+        )
 
     def result(self, request_id: str) -> VerificationResult | Pending:
         """``GET /verifier/v1/requests/{id}/result``: the result, or Pending (HTTP 202)."""

@@ -7,6 +7,9 @@ Tree (below ``govchain.errors.ServiceError``)::
     ├── CheckParameterError          a check's parameters are invalid         400
     ├── RequestNotFoundError         no request with that id or reference     404
     ├── RequestExpiredError          the request's time ran out               410
+    ├── RequestFailedError           a DIDComm check was aborted (agent down, ...) 410
+    ├── DidcommNotConfiguredError    no verifier agent in the settings        503
+    ├── VerifierAgentUnavailableError  the verifier agent cannot be reached   503
     ├── ResponseRefusedError         a direct_post the verifier refuses       400
     │   ├── UnknownStateError        state names no open request
     │   ├── ReplayedResponseError    the request was already answered
@@ -35,6 +38,7 @@ from govchain.errors import ServiceError
 __all__ = [
     "AuthorizationRequestError",
     "CheckParameterError",
+    "DidcommNotConfiguredError",
     "InvalidClientError",
     "InvalidGrantError",
     "InvalidTokenError",
@@ -45,6 +49,7 @@ __all__ = [
     "RedirectUriError",
     "ReplayedResponseError",
     "RequestExpiredError",
+    "RequestFailedError",
     "RequestNotFoundError",
     "ResponseRefusedError",
     "SnapshotInvalidError",
@@ -52,6 +57,7 @@ __all__ = [
     "UnknownCheckError",
     "UnknownClientError",
     "UnknownStateError",
+    "VerifierAgentUnavailableError",
     "VerifierError",
     "VerifierProblemError",
     "VerifierUnreachableError",
@@ -121,6 +127,52 @@ class RequestExpiredError(VerifierError):
             "Die Prüfanfrage ist abgelaufen, bevor sie beantwortet wurde; bitte neu starten.",
         )
         self.request_id = request_id
+
+
+class RequestFailedError(VerifierError):
+    """A DIDComm check ended without a result (the verifier agent went away, the wallet
+    declined, the service stopped); the reason is the request's stored failure."""
+
+    status = 410
+    code = "request-failed"
+
+    def __init__(self, request_id: str, reason: str, reason_de: str) -> None:
+        super().__init__(
+            f"The check was aborted: {reason} Start a new check.",
+            f"Die Prüfung wurde abgebrochen: {reason_de} Bitte eine neue Prüfung starten.",
+        )
+        self.request_id = request_id
+
+
+class DidcommNotConfiguredError(VerifierError):
+    """The DIDComm path needs a verifier agent (``GOVCHAIN_VERIFIER_AGENT_ADMIN_URL``)."""
+
+    status = 503
+    code = "didcomm-not-configured"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Checks over DIDComm (Aries wallets) are not available: this verifier has no "
+            "verifier agent configured (GOVCHAIN_VERIFIER_AGENT_ADMIN_URL).",
+            "Prüfungen über DIDComm (Aries-Wallets) sind nicht verfügbar: für diesen "
+            "Prüfdienst ist kein Prüf-Agent eingerichtet (GOVCHAIN_VERIFIER_AGENT_ADMIN_URL).",
+        )
+
+
+class VerifierAgentUnavailableError(VerifierError):
+    """The verifier's ACA-Py agent did not answer or refused a call; nothing was started."""
+
+    status = 503
+    code = "verifier-agent-unavailable"
+
+    def __init__(self, url: str, detail: str, detail_de: str | None = None) -> None:
+        super().__init__(
+            f"The verifier agent at {url} cannot be used ({detail}); no check was started. "
+            "Is the agent running?",
+            f"Der Prüf-Agent unter {url} ist nicht nutzbar ({detail_de or detail}); es wurde "
+            "keine Prüfung gestartet. Läuft der Agent?",
+        )
+        self.url = url
 
 
 class ResponseRefusedError(VerifierError):

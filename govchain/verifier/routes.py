@@ -21,10 +21,12 @@ from markupsafe import Markup
 
 from govchain.credentials import CheckOutcome
 from govchain.verifier._oidc_store import LoginPhase
-from govchain.verifier._store import RequestPhase
+from govchain.verifier._store import Channel, RequestPhase
 from govchain.verifier.checks import field_checks, shown_claims
+from govchain.verifier.didcomm import DidcommChannel
 from govchain.verifier.errors import (
     AuthorizationRequestError,
+    DidcommNotConfiguredError,
     InvalidClientError,
     MalformedResponseError,
     OidcError,
@@ -34,6 +36,7 @@ from govchain.verifier.errors import (
 from govchain.verifier.oidc import OidcProvider
 from govchain.verifier.schemas import (
     CheckInfo,
+    CreatedDidcommRequestOut,
     CreatedRequestOut,
     CreateRequest,
     PendingResult,
@@ -69,6 +72,16 @@ def _service(request: Request) -> VerifierService:
 Service = Annotated[VerifierService, Depends(_service)]
 
 
+def _didcomm(request: Request) -> DidcommChannel:
+    channel: DidcommChannel | None = request.app.state.didcomm
+    if channel is None:
+        raise DidcommNotConfiguredError()
+    return channel
+
+
+Didcomm = Annotated[DidcommChannel, Depends(_didcomm)]
+
+
 def _provider(request: Request) -> OidcProvider:
     provider: OidcProvider = request.app.state.oidc
     return provider
@@ -102,17 +115,35 @@ def create_request(body: CreateRequest, service: Service) -> CreatedRequestOut:
     return CreatedRequestOut(**created.__dict__)
 
 
+@router.post(
+    "/didcomm/requests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CreatedDidcommRequestOut,
+)
+async def create_didcomm_request(body: CreateRequest, didcomm: Didcomm) -> CreatedDidcommRequestOut:
+    """Start a check over DIDComm: an out-of-band invitation an Aries wallet scans; the
+    result comes at the same ``/requests/{id}/result`` (503 without a verifier agent)."""
+    created = await didcomm.create_request(body.check, body.params)
+    return CreatedDidcommRequestOut(**created.__dict__)
+
+
 @router.get(
     "/requests/{request_id}/result",
     response_model=VerificationResultOut,
     responses={202: {"model": PendingResult}},
 )
 def get_result(request_id: str, service: Service) -> Response:
-    """The result (200) once a wallet answered, 202 while pending, 410 once expired."""
+    """The result (200) once a wallet answered, 202 while pending, 410 once expired (or,
+    over DIDComm, aborted: ``request-failed`` with the reason)."""
     result = service.result(request_id)
     if result is None:
         stored = service.get(request_id)
-        pending = PendingResult(request_id=request_id, expires_at=stored.expires_at)
+        pending = PendingResult(
+            request_id=request_id,
+            expires_at=stored.expires_at,
+            channel=stored.channel.value,
+            stage=stored.stage.value if stored.stage is not None else None,
+        )
         return JSONResponse(pending.model_dump(), status_code=status.HTTP_202_ACCEPTED)
     body = result_to_json(result)
     body["offline_as_of"] = service.get(request_id).offline_as_of
@@ -227,31 +258,39 @@ def qr_svg(content: str) -> Markup:
 
 @pages.get("/", response_class=HTMLResponse)
 def start_page(request: Request) -> Response:
-    """The official picks a check."""
-    return templates.TemplateResponse(request, "start.html", {"checks": field_checks()})
+    """The official picks a check (and, with a verifier agent, OID4VP or DIDComm)."""
+    context = {"checks": field_checks(), "didcomm": request.app.state.didcomm is not None}
+    return templates.TemplateResponse(request, "start.html", context)
 
 
 @pages.post("/pruefungen")
 async def start_check(request: Request, service: Service) -> Response:
-    """Start the chosen check and show its QR code."""
+    """Start the chosen check over the chosen channel and show its QR code."""
     form = await request.form()
-    params = {k: str(v) for k, v in form.items() if k != "check"}
-    created = service.create_request(str(form.get("check", "")), params)
+    params = {k: str(v) for k, v in form.items() if k not in {"check", "channel"}}
+    check = str(form.get("check", ""))
+    if form.get("channel") == Channel.DIDCOMM.value:
+        request_id = (await _didcomm(request).create_request(check, params)).request_id
+    else:
+        request_id = service.create_request(check, params).request_id
     return RedirectResponse(
-        request.url_for("check_page", request_id=created.request_id),
+        request.url_for("check_page", request_id=request_id),
         status_code=status.HTTP_303_SEE_OTHER,
     )
 
 
 @pages.get("/pruefungen/{request_id}", response_class=HTMLResponse, name="check_page")
 def check_page(request_id: str, request: Request, service: Service) -> Response:
-    """QR code while pending (refreshing itself), then a large green or red result."""
+    """QR code while pending (refreshing itself), then a large green or red result; over
+    DIDComm the QR code is the agent's out-of-band invitation."""
     stored = service.get(request_id)
     result = stored.result
+    link = stored.invitation_url or stored.openid4vp_uri
     context = {
         "stored": stored,
         "phase": stored.phase.value,
-        "qr": qr_svg(stored.openid4vp_uri) if stored.phase is RequestPhase.PENDING else None,
+        "link": link,
+        "qr": qr_svg(link) if stored.phase is RequestPhase.PENDING else None,
         "result": result,
         "problems": [c for c in result.checks if c.outcome is not CheckOutcome.PASSED]
         if result is not None

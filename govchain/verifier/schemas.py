@@ -21,6 +21,7 @@ __all__ = [
     "CheckInfo",
     "CheckOut",
     "CreateRequest",
+    "CreatedDidcommRequestOut",
     "CreatedRequestOut",
     "PendingResult",
     "ResponseAccepted",
@@ -53,6 +54,19 @@ class CreatedRequestOut(BaseModel):
     expires_at: int
 
 
+class CreatedDidcommRequestOut(BaseModel):
+    """A new check over DIDComm: its id (keep it: it reads the result) and the
+    out-of-band invitation an Aries wallet scans (``invitation_url``, ``?oob=``)."""
+
+    request_id: str
+    check: str
+    title_de: str
+    channel: Literal["didcomm"] = "didcomm"
+    invitation_url: str
+    invitation: dict[str, Any]
+    expires_at: int
+
+
 class CheckInfo(BaseModel):
     """One check an official can start, with its parameters' JSON Schema."""
 
@@ -69,6 +83,12 @@ class PendingResult(BaseModel):
     request_id: str
     status: Literal["pending"] = "pending"
     expires_at: int
+    channel: Literal["oid4vp", "didcomm"] = "oid4vp"
+    stage: Literal["invited", "requested"] | None = Field(
+        default=None,
+        description="DIDComm: invited (no wallet connected yet) or requested (connected, "
+        "presentation asked for).",
+    )
 
 
 class ResponseAccepted(BaseModel):

@@ -16,13 +16,14 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote, urlencode
 
+from govchain.agents.verification import JsonLdVerifier
 from govchain.credentials import (
     Check,
     CheckName,
@@ -47,7 +48,14 @@ from govchain.verifier._snapshot import (
     sign_snapshot,
     take_snapshot,
 )
-from govchain.verifier._store import RequestPhase, RequestRow, RequestStore
+from govchain.verifier._store import (
+    Channel,
+    DidcommStage,
+    Failure,
+    RequestPhase,
+    RequestRow,
+    RequestStore,
+)
 from govchain.verifier.checks import (
     CheckParams,
     FieldCheck,
@@ -62,6 +70,7 @@ from govchain.verifier.errors import (
     OfflineModeOffError,
     ReplayedResponseError,
     RequestExpiredError,
+    RequestFailedError,
     RequestNotFoundError,
     SnapshotInvalidError,
     UnknownCheckError,
@@ -75,6 +84,7 @@ __all__ = [
     "CreatedRequest",
     "StoredRequest",
     "VerifierService",
+    "minimise",
 ]
 
 log = logging.getLogger(__name__)
@@ -113,6 +123,10 @@ class StoredRequest:
     result: VerificationResult | None
     offline_as_of: int | None = None
     answered_at: int | None = None
+    channel: Channel = Channel.OID4VP
+    invitation_url: str | None = None  # DIDComm: the out-of-band invitation (QR code)
+    stage: DidcommStage | None = None  # DIDComm: how far a pending exchange got
+    failure: Failure | None = None  # DIDComm: why it ended without a result
 
     @property
     def offline_note_de(self) -> str | None:
@@ -179,9 +193,16 @@ class VerifierService:
                 except SnapshotInvalidError:
                     log.error("offline snapshot %s refused: bad signature or shape", snapshot_path)
         self.verifier = Verifier(status=status, trust=trust, clock=clock)
+        # JSON-LD over DIDComm: ACA-Py's proof check, then the same status, trust,
+        # time and policy code on the same (online or snapshot) sources
+        self.jsonld_verifier = JsonLdVerifier(status=status, trust=trust, clock=clock)
 
     def _now(self) -> int:
         return int(self._clock())
+
+    def now(self) -> int:
+        """The service's clock (unix seconds): verification time and request expiry."""
+        return self._now()
 
     def request_uri(self, ref: str) -> str:
         """Where the signed request object of ``ref`` is served."""
@@ -204,6 +225,24 @@ class VerifierService:
         ``internal`` allows the unlisted checks only the service itself starts (the
         BürgerID login); officials and the API never can.
         """
+        check, parsed, row = self.new_row(check_name, params, internal=internal)
+        self.store.add(row)
+        log.info("verification request %s created for check %s", row.id[:8], check.name)
+        return CreatedRequest(
+            request_id=row.id,
+            check=check.name,
+            title_de=check.title_de(parsed),
+            openid4vp_uri=self.openid4vp_uri(row.ref),
+            request_uri=self.request_uri(row.ref),
+            client_id=self.client_id,
+            expires_at=row.expires_at,
+        )
+
+    def new_row(
+        self, check_name: str, params: Mapping[str, Any], *, internal: bool = False
+    ) -> tuple[FieldCheck, CheckParams, RequestRow]:
+        """A new, not yet stored request for a check (validated), with fresh random id,
+        reference, state and nonce; UnknownCheckError / CheckParameterError otherwise."""
         check = field_check(check_name)
         if not check.listed and not internal:
             raise UnknownCheckError(check_name, [c.name for c in field_checks()])
@@ -222,23 +261,13 @@ class VerifierService:
             answered_at=None,
             result=None,
         )
-        self.store.add(row)
-        log.info("verification request %s created for check %s", row.id[:8], check.name)
-        return CreatedRequest(
-            request_id=row.id,
-            check=check.name,
-            title_de=check.title_de(parsed),
-            openid4vp_uri=self.openid4vp_uri(row.ref),
-            request_uri=self.request_uri(row.ref),
-            client_id=self.client_id,
-            expires_at=row.expires_at,
-        )
+        return check, parsed, row
 
     def request_object(self, ref: str) -> str:
         """The signed request object (``oauth-authz-req+jwt``) the QR code refers to."""
         row = self.store.by_ref(ref)
-        if row is None:
-            raise RequestNotFoundError(ref)
+        if row is None or self.store.didcomm(row.id) is not None:
+            raise RequestNotFoundError(ref)  # a DIDComm check has no request object
         now = self._now()
         if row.phase(now) is not RequestPhase.PENDING:
             raise RequestExpiredError(row.id)
@@ -309,7 +338,7 @@ class VerifierService:
             as_of = offline_use.get()
         finally:
             offline_use.reset(marker)
-        minimal = _minimised(result, check.claims(params))
+        minimal = minimise(result, check.claims(params))
         stored = result_to_json(minimal)
         if as_of is not None:
             stored["offline_as_of"] = as_of
@@ -317,6 +346,61 @@ class VerifierService:
             raise ReplayedResponseError(row.id)  # a concurrent response won the race
         log.info("request %s answered: %s", row.id[:8], minimal.outcome.value)
         return row.id
+
+    def receive_presentation(
+        self,
+        request_id: str,
+        presented: Sequence[tuple[bool, Mapping[str, Any], Mapping[str, Any]]],
+        *,
+        challenge: str,
+        audience: str,
+    ) -> VerificationResult | None:
+        """Verify a JSON-LD presentation that came over DIDComm and store the result.
+
+        ``presented`` holds, per credential in the presentation, whether ACA-Py verified
+        the proofs, the presentation and the credential. The chain checks and the type
+        policy are the SD-JWT path's (``JsonLdVerifier``); the result is minimised to the
+        check's claims like an OID4VP answer. The first valid credential counts, else the
+        first one. Returns None if the request was answered, failed or expired meanwhile.
+        """
+        row = self.store.by_id(request_id)
+        if row is None:
+            raise RequestNotFoundError(request_id)
+        check = field_check(row.check)
+        params = check.params(row.params)
+        now = self._now()
+        request = VerificationRequest(
+            nonce=challenge,
+            audience=audience,  # ACA-Py checked the challenge in the presentation's proof
+            at=now,
+            context=check.context(params),
+            expected_vct=check.vct,
+        )
+        marker = offline_use.set(None)
+        try:
+            results = [
+                self.jsonld_verifier.verify_presented(verified, presentation, credential, request)
+                for verified, presentation, credential in (presented or [(False, {}, {})])
+            ]
+            as_of = offline_use.get()
+        finally:
+            offline_use.reset(marker)
+        result = next((r for r in results if r.valid), results[0])
+        minimal = minimise(result, check.claims(params))
+        stored = result_to_json(minimal)
+        if as_of is not None:
+            stored["offline_as_of"] = as_of
+        if not self.store.answer_didcomm(request_id, stored, now):
+            return None
+        log.info("request %s answered over DIDComm: %s", request_id[:8], minimal.outcome.value)
+        return minimal
+
+    def fail(self, request_id: str, failure: Failure) -> bool:
+        """Mark a pending DIDComm request failed; False if it had ended already."""
+        failed = self.store.fail(request_id, failure, self._now())
+        if failed:
+            log.warning("DIDComm request %s failed: %s", request_id[:8], failure.message)
+        return failed
 
     # --- results -----------------------------------------------------------------------
 
@@ -327,24 +411,33 @@ class VerifierService:
             raise RequestNotFoundError(request_id)
         check = field_check(row.check)
         params = check.params(row.params)
+        didcomm = self.store.didcomm(row.id)
+        failure = didcomm.failure if didcomm is not None else None
         return StoredRequest(
             request_id=row.id,
             check=check,
             params=params,
             title_de=check.title_de(params),
-            phase=row.phase(self._now()),
+            phase=row.phase(self._now(), failed=failure is not None),
             openid4vp_uri=self.openid4vp_uri(row.ref),
             expires_at=row.expires_at,
             result=result_from_json(row.result) if row.result is not None else None,
             offline_as_of=row.result.get("offline_as_of") if row.result is not None else None,
             answered_at=row.answered_at,
+            channel=Channel.DIDCOMM if didcomm is not None else Channel.OID4VP,
+            invitation_url=didcomm.invitation_url if didcomm is not None else None,
+            stage=didcomm.stage if didcomm is not None else None,
+            failure=failure,
         )
 
     def result(self, request_id: str) -> VerificationResult | None:
-        """The result, or None while pending; RequestExpiredError if it was never answered."""
+        """The result, or None while pending; RequestExpiredError if it was never answered,
+        RequestFailedError if a DIDComm check was aborted."""
         stored = self.get(request_id)
         if stored.phase is RequestPhase.EXPIRED:
             raise RequestExpiredError(request_id)
+        if stored.phase is RequestPhase.FAILED and stored.failure is not None:
+            raise RequestFailedError(request_id, stored.failure.message, stored.failure.message_de)
         return stored.result
 
     # --- offline snapshot ----------------------------------------------------------------
@@ -402,8 +495,10 @@ def _presentation(vp_token: str | None, query_id: str) -> str:
     return presentations[0]
 
 
-def _minimised(result: VerificationResult, requested: tuple[Any, ...]) -> VerificationResult:
-    """Refuse a presentation lacking a requested claim; drop every claim not requested."""
+def minimise(result: VerificationResult, requested: tuple[Any, ...]) -> VerificationResult:
+    """Refuse a presentation lacking a requested claim; drop every claim not requested
+    (the same for both channels: data minimisation happens here, before anything is
+    stored or shown)."""
     if result.claims is None:
         return result
     missing = missing_claims(result.claims, requested)

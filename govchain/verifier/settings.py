@@ -8,6 +8,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from govchain.agents.settings import PLACEHOLDER_AGENT_SECRET
 from govchain.settings import Environment, GovchainSettings
 
 __all__ = ["OidcClient", "VerifierSettings"]
@@ -87,6 +88,38 @@ class VerifierSettings(GovchainSettings):
     verifier_oidc_pairwise_secret: SecretStr = SecretStr(PLACEHOLDER_PAIRWISE_SECRET)
     verifier_oidc_code_ttl_seconds: int = Field(default=60, ge=5, le=600)
     verifier_oidc_token_ttl_seconds: int = Field(default=600, ge=60, le=86400)
+    verifier_agent_admin_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s?#]+$",
+        description="Admin API of the verifier ACA-Py agent (DIDComm checks); unset: none.",
+    )
+    verifier_agent_admin_api_key: SecretStr | None = Field(
+        default=None, description="The verifier agent's admin API key (never sent to browsers)."
+    )
+    verifier_agent_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _check_agent(self) -> Self:
+        if self.verifier_agent_admin_url is None:
+            return self
+        key = self.verifier_agent_admin_api_key
+        if key is None or not key.get_secret_value():
+            raise ValueError(
+                "GOVCHAIN_VERIFIER_AGENT_ADMIN_API_KEY is required with "
+                "GOVCHAIN_VERIFIER_AGENT_ADMIN_URL"
+            )
+        placeholder = key.get_secret_value() == PLACEHOLDER_AGENT_SECRET
+        if self.environment is not Environment.DEVELOPMENT and placeholder:
+            raise ValueError(
+                "GOVCHAIN_VERIFIER_AGENT_ADMIN_API_KEY must be set to a real secret "
+                "outside development"
+            )
+        return self
+
+    @property
+    def didcomm_enabled(self) -> bool:
+        """Whether checks over DIDComm (through the verifier agent) can be started."""
+        return self.verifier_agent_admin_url is not None
 
     @model_validator(mode="after")
     def _check_oidc(self) -> Self:

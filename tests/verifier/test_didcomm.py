@@ -1,0 +1,601 @@
+"""Field checks over DIDComm: the verifier service drives the real ACA-Py verifier agent,
+a citizen's holder sub-wallet (playing the Aries wallet) answers, and the result is the
+same model as over OID4VP, read over real HTTP (uvicorn on loopback) from the service.
+
+One agent fleet for the module (the last test stops its verifier agent); status and
+trust are on the verifier tests' Ganache chain, read through the deployment record."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import uvicorn
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from govchain.agents import (
+    AgentAdminClient,
+    AgentFleet,
+    AgentRole,
+    DidKeyType,
+    SubWallet,
+    connect,
+    issue,
+)
+from govchain.chain.deployment import DeploymentStore
+from govchain.chain.types import CredentialStatus, Did
+from govchain.cli import app as cli
+from govchain.credentials import SigningKey, _samples
+from govchain.credentials.dids import resolve_did
+from govchain.credentials.status import StatusReference
+from govchain.credentials.types import StreetMusicPermit
+from govchain.settings import ChainBackendKind
+from govchain.verifier import DidcommChannel, RequestExpiredError, VerifierService, create_app
+from govchain.verifier._store import DidcommStage, RequestPhase, RequestStore
+from govchain.verifier.checks import field_check
+from govchain.verifier.didcomm import proof_request
+from govchain.verifier.settings import VerifierSettings
+from tests.agents.conftest import ACAPY, agent_settings, run
+from tests.conftest import free_port
+from tests.credentials.conftest import CredWorld
+from tests.verifier import _wallet
+from tests.verifier.conftest import Running
+from tests.verifier.conftest import issue as issue_sd_jwt
+
+pytestmark = pytest.mark.ganache
+
+API = "/verifier/v1"
+runner = CliRunner()
+
+
+@contextmanager
+def serving(settings: VerifierSettings, clock: Callable[[], float]) -> Iterator[httpx.Client]:
+    """The verifier app under uvicorn on loopback, as in production."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, clock=clock),
+            host="127.0.0.1",
+            port=settings.verifier_port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the verifier did not start"
+        time.sleep(0.05)
+    try:
+        with httpx.Client(base_url=settings.base_url, timeout=30) as http:
+            yield http
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def settings_for(
+    vw: CredWorld, data: Path, agent_url: str | None, agent_key: str | None
+) -> VerifierSettings:
+    DeploymentStore(data / "chain").save(vw.world.d.record)
+    return VerifierSettings(
+        data_dir=data,
+        chain_backend=ChainBackendKind.GANACHE,
+        rpc_url=vw.gateway.url,
+        verifier_port=free_port(),
+        verifier_status_max_age_seconds=0,
+        verifier_agent_admin_url=agent_url,
+        verifier_agent_admin_api_key=SecretStr(agent_key) if agent_key else None,
+    )
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentFleet]:
+    """The three agents, once for this module."""
+    if not ACAPY.is_file():
+        pytest.skip(f"ACA-Py is not installed ({ACAPY} missing); run scripts/bootstrap-agents.sh")
+    agents = AgentFleet(agent_settings(tmp_path_factory.mktemp("agents-verifier")))
+    agents.start()
+    yield agents
+    agents.stop()
+
+
+@dataclass(frozen=True)
+class Aries:
+    """The verifier service with the fleet's verifier agent, and the fleet."""
+
+    http: httpx.Client
+    url: str
+    fleet: AgentFleet
+    agent_key: str
+    issuer_did: str
+
+
+@pytest.fixture(scope="module")
+def aries(
+    fleet: AgentFleet, vw: CredWorld, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Aries]:
+    """The verifier service set up for DIDComm, and the issuer agent's did:key in the
+    TrustRegistry (registered for the office accredited for all four types)."""
+    key = fleet.settings.admin_api_key(AgentRole.VERIFIER).get_secret_value()
+    settings = settings_for(
+        vw,
+        tmp_path_factory.mktemp("verifier-didcomm") / "data",
+        fleet.settings.admin_url(AgentRole.VERIFIER),
+        key,
+    )
+
+    async def issuer_did() -> str:
+        async with fleet.client(AgentRole.ISSUER) as issuer:
+            return (await issuer.create_did(DidKeyType.ED25519)).did
+
+    did = run(issuer_did())
+    public_key = resolve_did(did).verification_methods[0].public_key
+    vw.world.d.trust.register_did(
+        vw.world.office_admin, vw.office, Did(did), public_key.thumbprint()
+    )
+    with serving(settings, vw.now) as http:
+        yield Aries(http, settings.base_url, fleet, key, did)
+
+
+@dataclass(frozen=True)
+class Citizen:
+    wallet: SubWallet
+    status: StatusReference
+
+
+def citizen_with_permit(aries: Aries, vw: CredWorld, *, revoked: bool = False) -> Citizen:
+    """A new holder sub-wallet with a street-music permit issued over DIDComm (JSON-LD,
+    its status entry on the chain), optionally revoked on chain afterwards."""
+
+    async def body() -> Citizen:
+        fleet = aries.fleet
+        async with (
+            fleet.client(AgentRole.ISSUER) as issuer,
+            fleet.client(AgentRole.HOLDER) as holder,
+        ):
+            wallet = await holder.create_subwallet("Erika", f"citizen-{uuid.uuid4()}")
+            allocation = vw.issuer.status_list
+            assert allocation is not None
+            reference = allocation.allocate()
+            async with holder.for_subwallet(wallet) as citizen:
+                await issue(
+                    await connect(issuer, citizen),
+                    _samples.street_music_permit(vw.today()),
+                    vct=StreetMusicPermit.vct,
+                    issuer_did=aries.issuer_did,
+                    status=reference,
+                    issued_at=vw.now(),
+                )
+            return Citizen(wallet, reference)
+
+    citizen = run(body())
+    if revoked:
+        vw.world.d.status.set_status(
+            vw.world.office_admin, vw.list_id, citizen.status.index, CredentialStatus.REVOKED
+        )
+    return citizen
+
+
+def invitation_of(url: str) -> dict[str, Any]:
+    """What an Aries wallet reads from the QR code: the ``oob`` parameter's JSON."""
+    oob = parse_qs(urlsplit(url).query)["oob"][0]
+    return dict(json.loads(base64.urlsafe_b64decode(oob + "=" * (-len(oob) % 4))))
+
+
+def scan(aries: Aries, wallet: SubWallet | None, invitation_url: str) -> None:
+    """The citizen's wallet accepts the invitation (and then answers on its own)."""
+
+    async def body() -> None:
+        async with aries.fleet.client(AgentRole.HOLDER) as holder:
+            target = holder.for_subwallet(wallet) if wallet is not None else holder
+            async with target as me:
+                await me.receive_invitation(invitation_of(invitation_url))
+
+    run(body())
+
+
+def start(http: httpx.Client, params: dict[str, str] | None = None) -> dict[str, Any]:
+    response = http.post(
+        f"{API}/didcomm/requests",
+        json={"check": "strassenmusik", "params": params or {"zone": "markt"}},
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def wait_for_result(http: httpx.Client, request_id: str, timeout: float = 45) -> httpx.Response:
+    """The result endpoint once it no longer says pending (202)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = http.get(f"{API}/requests/{request_id}/result")
+        if response.status_code != 202:
+            return response
+        assert time.monotonic() < deadline, f"still pending: {response.json()}"
+        time.sleep(0.1)
+
+
+def on_agent[T](
+    aries: Aries, role: AgentRole, call: Callable[[AgentAdminClient], Awaitable[T]]
+) -> T:
+    async def body() -> T:
+        async with aries.fleet.client(role) as agent:
+            return await call(agent)
+
+    return run(body())
+
+
+@dataclass(frozen=True)
+class Green:
+    request_id: str
+    created: dict[str, Any]
+    pending: dict[str, Any]
+    result: dict[str, Any]
+    citizen: Citizen
+
+
+@pytest.fixture(scope="module")
+def green(aries: Aries, vw: CredWorld) -> Green:
+    """A valid permit presented over DIDComm to a street-music check in zone markt."""
+    citizen = citizen_with_permit(aries, vw)
+    created = start(aries.http, {"zone": "markt", "instrument": "Geige"})
+    pending = aries.http.get(f"{API}/requests/{created['request_id']}/result")
+    assert pending.status_code == 202, pending.text
+    scan(aries, citizen.wallet, created["invitation_url"])
+    response = wait_for_result(aries.http, created["request_id"])
+    assert response.status_code == 200, response.text
+    return Green(created["request_id"], created, pending.json(), response.json(), citizen)
+
+
+# --- a verifier with an agent ----------------------------------------------------------------
+
+
+def test_a_valid_permit_over_didcomm_is_green_with_only_the_needed_claims(
+    green: Green, aries: Aries
+) -> None:
+    assert green.created["channel"] == "didcomm"
+    assert green.created["title_de"] == "Straßenmusik, Zone markt (Geige)"
+    assert "?oob=" in green.created["invitation_url"]
+    assert aries.agent_key not in json.dumps(green.created)  # the admin key stays inside
+    assert green.pending["channel"] == "didcomm" and green.pending["stage"] == "invited"
+
+    result = green.result
+    assert result["outcome"] == "valid" and result["valid"], result
+    assert result["issuer"] == aries.issuer_did
+    assert result["vct"] == StreetMusicPermit.vct
+    codes = {c["name"]: c["reason_code"] for c in result["checks"]}
+    assert codes["signature"] == "signature_valid"
+    assert codes["holder_binding"] == "holder_bound"
+    assert codes["status"] == "status_valid"
+    assert codes["trust"] == "issuer_trusted"
+    assert codes["type_policy"] == "policy_met"
+    # group size, amplification, max minutes, office, ... are in the credential, never kept
+    assert set(result["claims"]) == {
+        "permit_number",
+        "performers",
+        "instruments",
+        "zones",
+        "date_from",
+        "date_to",
+        "daily_windows",
+    }
+
+
+def test_the_page_shows_the_didcomm_result_large_and_green(green: Green, aries: Aries) -> None:
+    page = aries.http.get(f"/verifier/pruefungen/{green.request_id}")
+    assert page.status_code == 200
+    assert 'data-outcome="valid"' in page.text and "✓ Gültig" in page.text
+    assert "Erlaubnisnummer" in page.text and "AC-SM-2026-0107" in page.text
+    assert "Lena Klang, Mehmet Saite" in page.text
+    for hidden in ("Gruppengröße", "Ausstellende Behörde", "Verstärker"):
+        assert hidden not in page.text  # in the JSON-LD credential, but never shown
+    assert "<svg" not in page.text  # no QR code once answered
+    assert 'http-equiv="refresh"' not in page.text
+
+
+def test_the_didcomm_result_has_the_same_model_as_an_oid4vp_result(
+    green: Green, aries: Aries, vw: CredWorld
+) -> None:
+    created = aries.http.post(
+        f"{API}/requests",
+        json={"check": "strassenmusik", "params": {"zone": "markt", "instrument": "Geige"}},
+    ).json()
+    request = _wallet.fetch_request(aries.http, created["openid4vp_uri"])
+    permit = issue_sd_jwt(vw, _samples.street_music_permit(vw.today()))
+    answered = _wallet.answer(aries.http, request, permit.serialized, vw.holder, issued_at=vw.now())
+    assert answered.status_code == 200, answered.text
+    oid4vp = aries.http.get(f"{API}/requests/{created['request_id']}/result").json()
+    assert oid4vp["outcome"] == "valid", oid4vp
+
+    didcomm = green.result
+    assert set(didcomm) == set(oid4vp)
+    assert [c["name"] for c in didcomm["checks"]] == [c["name"] for c in oid4vp["checks"]]
+    assert [c["reason_code"] for c in didcomm["checks"]] == [
+        c["reason_code"] for c in oid4vp["checks"]
+    ]
+    assert set(didcomm["checks"][0]) == set(oid4vp["checks"][0])
+    assert set(didcomm["claims"]) == set(oid4vp["claims"])  # the same minimisation
+    assert didcomm["claims"]["performers"] == oid4vp["claims"]["performers"]
+
+
+def test_after_the_check_nothing_is_left_open_on_the_agents(green: Green, aries: Aries) -> None:
+    """The wallet got ACA-Py's ack (its record is done, then removed by ACA-Py) and the
+    verifier agent removed the connection to the citizen once the result was in."""
+
+    async def holder_states(holder: AgentAdminClient) -> list[str]:
+        async with holder.for_subwallet(green.citizen.wallet) as me:
+            return [r.state for r in await me.presentation_exchanges()]
+
+    deadline = time.monotonic() + 10
+    while True:
+        states = on_agent(aries, AgentRole.HOLDER, holder_states)
+        connections = on_agent(aries, AgentRole.VERIFIER, AgentAdminClient.connections)
+        open_ones = [c for c in connections if c.is_active]
+        if all(state == "done" for state in states) and not open_ones:
+            break
+        assert time.monotonic() < deadline, (states, open_ones)
+        time.sleep(0.2)
+
+
+def test_a_permit_revoked_on_chain_is_red_with_the_german_reason(
+    aries: Aries, vw: CredWorld
+) -> None:
+    citizen = citizen_with_permit(aries, vw, revoked=True)
+    created = start(aries.http)
+    scan(aries, citizen.wallet, created["invitation_url"])
+    response = wait_for_result(aries.http, created["request_id"])
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["outcome"] == "invalid" and not result["valid"]
+    status = next(c for c in result["checks"] if c["name"] == "status")
+    assert status["reason_code"] == "revoked"
+    assert status["message_de"] == "Der Nachweis wurde widerrufen."
+    # the signature held (ACA-Py), so the chain decided: red, not "cannot verify"
+    signature = next(c for c in result["checks"] if c["name"] == "signature")
+    assert signature["reason_code"] == "signature_valid"
+
+    page = aries.http.get(f"/verifier/pruefungen/{created['request_id']}")
+    assert 'data-outcome="invalid"' in page.text and "✗ Nicht gültig" in page.text
+    assert "Der Nachweis wurde widerrufen." in page.text
+
+
+def test_a_wallet_that_never_answers_is_cleaned_up_when_the_check_expires(
+    aries: Aries, vw: CredWorld, tmp_path: Path
+) -> None:
+    """A wallet without the permit: ACA-Py 1.7's holder answers with a generic problem
+    report that leaves the verifier's record waiting, so the check runs until it expires;
+    then the exchange is abandoned on the agent and the connection removed (a service with
+    a 3-second request lifetime, in process, on the same agent)."""
+    service = VerifierService(
+        store=RequestStore(tmp_path / "verifier.sqlite3"),
+        key=SigningKey.generate(),
+        base_url="http://127.0.0.1:9",
+        status=vw.status,
+        trust=vw.trust,
+        ttl=3,
+    )
+
+    async def body() -> tuple[str, str, list[str]]:
+        fleet = aries.fleet
+        async with (
+            fleet.client(AgentRole.VERIFIER) as agent,
+            fleet.client(AgentRole.HOLDER) as holder,
+        ):
+            channel = DidcommChannel(service, agent, poll_seconds=0.05)
+            created = await channel.create_request("strassenmusik", {"zone": "markt"})
+            wallet = await holder.create_subwallet("Leer", f"citizen-{uuid.uuid4()}")
+            async with holder.for_subwallet(wallet) as me:
+                await me.receive_invitation(invitation_of(created.invitation_url))
+            deadline = time.monotonic() + 15
+            while channel.open_requests:
+                assert time.monotonic() < deadline, "the check did not end"
+                await asyncio.sleep(0.1)
+            row = service.store.didcomm(created.request_id)
+            assert row is not None and row.pres_ex_id is not None
+            exchange = await agent.presentation_exchange(row.pres_ex_id)
+            connections = [c.connection_id for c in await agent.connections()]
+            return created.request_id, exchange.state, connections
+
+    request_id, state, connections = run(body())
+    stored = service.get(request_id)
+    assert stored.phase is RequestPhase.EXPIRED and stored.stage is DidcommStage.REQUESTED
+    with pytest.raises(RequestExpiredError):
+        service.result(request_id)
+    assert state == "abandoned"  # the wallet was told the thread is over
+    row = service.store.didcomm(request_id)
+    assert row is not None and row.connection_id not in connections
+    service.store.close()
+
+
+def test_the_pages_offer_the_aries_path_and_show_the_invitation_as_qr(aries: Aries) -> None:
+    start_page = aries.http.get("/verifier/")
+    assert "Prüfung mit Aries-Wallet (DIDComm)" in start_page.text
+    started = aries.http.post(
+        "/verifier/pruefungen",
+        data={"check": "hund", "chip_number": "", "channel": "didcomm"},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303, started.text
+    page = aries.http.get(started.headers["location"])
+    assert page.status_code == 200
+    assert "<svg" in page.text and 'http-equiv="refresh"' in page.text
+    assert 'data-stage="invited"' in page.text and "Aries-Wallet" in page.text
+    assert "?oob=" in page.text and "Einladungslink" in page.text
+    assert "openid4vp://" not in page.text
+    assert aries.agent_key not in page.text
+    request_id = started.headers["location"].rsplit("/", 1)[-1]
+    pending = aries.http.get(f"{API}/requests/{request_id}/result")
+    assert pending.status_code == 202
+    assert pending.json()["channel"] == "didcomm" and pending.json()["stage"] == "invited"
+
+
+def test_the_cli_prints_the_invitation_and_then_the_result(green: Green, aries: Aries) -> None:
+    started = runner.invoke(
+        cli,
+        [
+            "verifier",
+            "request",
+            "--check",
+            "strassenmusik",
+            "--param",
+            "zone=markt",
+            "--didcomm",
+            "--url",
+            aries.url,
+        ],
+    )
+    assert started.exit_code == 0, started.stderr
+    invitation_url = started.stdout.strip()
+    assert "?oob=" in invitation_url
+    request_id = started.stderr.split("request id:")[1].split()[0]
+    pending = runner.invoke(cli, ["verifier", "result", request_id, "--url", aries.url])
+    assert pending.exit_code == 2, pending.stdout
+
+    scan(aries, green.citizen.wallet, invitation_url)  # the same citizen, checked again
+    assert wait_for_result(aries.http, request_id).status_code == 200
+    done = runner.invoke(cli, ["verifier", "result", request_id, "--url", aries.url])
+    assert done.exit_code == 0, done.stdout
+    printed = json.loads(done.stdout)
+    assert printed["outcome"] == "valid"
+    assert [c["name"] for c in printed["checks"]] == [c["name"] for c in green.result["checks"]]
+
+
+def test_an_agent_that_goes_down_mid_check_fails_the_request_in_german(aries: Aries) -> None:
+    """Runs last: it stops the fleet's verifier agent."""
+    created = start(aries.http)
+    aries.fleet[AgentRole.VERIFIER].stop()
+    response = wait_for_result(aries.http, created["request_id"], timeout=15)
+    assert response.status_code == 410, response.text
+    problem = response.json()
+    assert problem["type"].endswith("/request-failed")
+    assert "nicht erreichbar" in problem["detail_de"]
+    assert "cannot be reached" in problem["detail"]
+    page = aries.http.get(f"/verifier/pruefungen/{created['request_id']}")
+    assert "Abgebrochen" in page.text and "Prüf-Agent" in page.text
+    assert 'http-equiv="refresh"' not in page.text  # it does not wait for ever
+
+    # a new check is refused at once, and nothing is stored for it
+    refused = aries.http.post(
+        f"{API}/didcomm/requests", json={"check": "strassenmusik", "params": {"zone": "markt"}}
+    )
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["type"].endswith("/verifier-agent-unavailable")
+    assert "Läuft der Agent?" in refused.json()["detail_de"]
+    cli_result = runner.invoke(
+        cli, ["verifier", "result", created["request_id"], "--url", aries.url]
+    )
+    assert cli_result.exit_code == 1 and "abgebrochen" in cli_result.stderr
+
+
+# --- a verifier without an agent -------------------------------------------------------------
+
+
+def test_without_a_verifier_agent_didcomm_is_hidden_and_refused(server: Running) -> None:
+    refused = server.http.post(
+        f"{API}/didcomm/requests", json={"check": "strassenmusik", "params": {"zone": "markt"}}
+    )
+    assert refused.status_code == 503
+    problem = refused.json()
+    assert problem["type"].endswith("/didcomm-not-configured")
+    assert "kein Prüf-Agent eingerichtet" in problem["detail_de"]
+    assert "no verifier agent configured" in problem["detail"]
+
+    assert "Aries" not in server.http.get("/verifier/").text
+    page = server.http.post(
+        "/verifier/pruefungen",
+        data={"check": "strassenmusik", "zone": "markt", "channel": "didcomm"},
+        follow_redirects=False,
+    )
+    assert page.status_code == 503 and "kein Prüf-Agent eingerichtet" in page.text
+
+    cli_refused = runner.invoke(
+        cli,
+        [
+            "verifier",
+            "request",
+            "--check",
+            "strassenmusik",
+            "--param",
+            "zone=markt",
+            "--didcomm",
+            "--url",
+            server.url,
+        ],
+    )
+    assert cli_refused.exit_code == 1 and "DIDComm" in cli_refused.stderr
+
+
+def test_an_unreachable_agent_refuses_the_check_and_stores_nothing(
+    vw: CredWorld, tmp_path: Path
+) -> None:
+    settings = settings_for(vw, tmp_path / "data", f"http://127.0.0.1:{free_port()}", "k" * 16)
+    with serving(settings, vw.now) as http:
+        refused = http.post(
+            f"{API}/didcomm/requests",
+            json={"check": "strassenmusik", "params": {"zone": "markt"}},
+        )
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["type"].endswith("/verifier-agent-unavailable")
+        assert "keine Prüfung gestartet" in refused.json()["detail_de"]
+        bad = http.post(f"{API}/didcomm/requests", json={"check": "nope", "params": {}})
+        assert bad.status_code == 400  # the check is refused before the agent is asked
+    with sqlite3.connect(settings.verifier_dir / "verifier.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM requests").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM didcomm").fetchone() == (0,)
+
+
+def test_agent_settings_need_both_url_and_key(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="ADMIN_API_KEY is required"):
+        VerifierSettings(data_dir=tmp_path, verifier_agent_admin_url="http://127.0.0.1:8051")
+    with pytest.raises(ValueError, match="real secret outside development"):
+        VerifierSettings(
+            data_dir=tmp_path,
+            environment="production",
+            verifier_oidc_pairwise_secret="p" * 40,
+            verifier_agent_admin_url="http://127.0.0.1:8051",
+            verifier_agent_admin_api_key="govchain-agents-development-only",
+        )
+    ok = VerifierSettings(
+        data_dir=tmp_path,
+        verifier_agent_admin_url="http://127.0.0.1:8051",
+        verifier_agent_admin_api_key="agent-admin-key-4711",
+    )
+    assert ok.didcomm_enabled
+    assert "agent-admin-key-4711" not in repr(ok)
+
+
+def test_the_presentation_request_asks_for_exactly_the_checks_claims() -> None:
+    dog = field_check("hund")
+    with_chip = dog.params({"chip_number": "276098106543210"})
+    request = proof_request(dog, with_chip)
+    (descriptor,) = request.definition()["input_descriptors"]
+    paths = [f["path"][0] for f in descriptor["constraints"]["fields"]]
+    assert paths[0] == "$.type[*]"
+    assert descriptor["constraints"]["fields"][0]["filter"]["const"] == "DangerousDogPermit"
+    assert "$.issuer" not in paths  # any issuer: trust is decided on chain
+    assert paths[1:] == [
+        f"$.credentialSubject.{'.'.join(str(k) for k in path if k is not None)}"
+        for path in dog.claims(with_chip)
+    ]
+    assert "$.credentialSubject.dog.chip_number" in paths
+    assert request.context.chip_number == "276098106543210"
+    without = proof_request(dog, dog.params({}))
+    assert "dog.chip_number" not in without.claim_paths()  # asked for only when read
+
+    landlord = field_check("wohnungsgeber")
+    fields = proof_request(landlord, landlord.params({})).claim_paths()
+    assert "residents" in fields and "dwelling.postal_code" in fields
+    assert len(fields) == len(set(fields))
