@@ -42,13 +42,14 @@ log = logging.getLogger(__name__)
 _PLUGIN_DIR = Path(__file__).parent / "acapy"  # the govchain_contexts ACA-Py plugin
 
 # What each agent answers on its own, so that DIDComm flows run without a controller
-# stepping in; govchain's services still see every step through the webhooks.
+# stepping in; govchain's services still see every step through the webhooks. The issuer
+# agent answers only requests for credentials govchain offered (each offer sets
+# auto_issue): with --auto-respond-credential-request/-proposal any connected wallet
+# could ask for claims of its own choosing and get them signed with the office's DID.
 _ROLE_FLAGS: dict[AgentRole, list[str]] = {
     AgentRole.ISSUER: [
         "--auto-accept-invites",
         "--auto-accept-requests",
-        "--auto-respond-credential-proposal",
-        "--auto-respond-credential-request",
     ],
     AgentRole.HOLDER: [
         "--multitenant",
