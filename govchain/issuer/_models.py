@@ -18,6 +18,8 @@ What is stored, and why (no plaintext secrets, personal data only while needed):
   ``issuer_documents`` (name, size, SHA-256; the bytes on disk), ``issuer_messages`` (the
   citizen's Postfach), ``issuer_landlords`` (landlords registered per dwelling) and
   ``issuer_enrolments`` (BürgerID enrolment method and time, no personal data).
+- ``issuer_didcomm`` (``i0003``): DIDComm issuances to citizens' Aries wallets: the
+  invitation, the holder's did:key, the agent's connection and exchange ids, the error.
 
 Times are unix seconds (integers): the clock the service runs on is the chain's in
 tests and the demo, and integers compare the same in SQLite and PostgreSQL.
@@ -46,8 +48,11 @@ __all__ = [
     "AuditEvent",
     "AuditRow",
     "Base",
+    "CredentialChannel",
     "CredentialRow",
     "CredentialState",
+    "DidcommRow",
+    "DidcommState",
     "DocumentRow",
     "EnrolmentRow",
     "LandlordRow",
@@ -69,6 +74,7 @@ class OfferState(StrEnum):
     REDEEMED = "redeemed"  # the code was exchanged for an access token
     ISSUED = "issued"  # the credential was issued; the claims are erased
     BLOCKED = "blocked"  # too many wrong tx_codes; the code is dead
+    WITHDRAWN = "withdrawn"  # the credential went by DIDComm instead; the code is dead
 
 
 class AuditEvent(StrEnum):
@@ -84,6 +90,7 @@ class AuditEvent(StrEnum):
     CITIZEN_ENROLLED = "citizen_enrolled"
     LANDLORD_REGISTERED = "landlord_registered"
     LANDLORD_CONFIRMED = "landlord_confirmed"
+    OFFICIAL_DEACTIVATED = "official_deactivated"
 
 
 class CredentialState(StrEnum):
@@ -108,6 +115,23 @@ class ApplicationState(StrEnum):
     DOCUMENTS_REQUESTED = "documents_requested"
     APPROVED = "approved"
     ISSUED = "issued"
+    REJECTED = "rejected"  # final; the reason is in ``decision`` and the Postfach
+
+
+class CredentialChannel(StrEnum):
+    """How a credential reached the wallet."""
+
+    OID4VCI = "oid4vci"  # SD-JWT VC over OID4VCI
+    DIDCOMM = "didcomm"  # VCDM 2.0 JSON-LD over DIDComm issue-credential 2.0 (ACA-Py)
+
+
+class DidcommState(StrEnum):
+    """Where a DIDComm issuance stands; transitions in ``console.DIDCOMM_TRANSITIONS``."""
+
+    INVITED = "invited"  # the invitation waits for the citizen's Aries wallet
+    ISSUING = "issuing"  # connected; the credential offer is under way
+    ISSUED = "issued"  # the issuer agent's exchange is done
+    FAILED = "failed"  # agent down, refused, timed out or lapsed; ``error_de`` says why
 
 
 class AnchorState(StrEnum):
@@ -186,6 +210,7 @@ class CredentialRow(Base):
     __table_args__ = (
         UniqueConstraint("status_list_uri", "status_index"),
         CheckConstraint(_one_of("status", CredentialState), name="status"),
+        CheckConstraint(_one_of("channel", CredentialChannel), name="channel"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -198,6 +223,11 @@ class CredentialRow(Base):
     valid_until: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(
         String(16), default=CredentialState.VALID.value, server_default=CredentialState.VALID.value
+    )
+    channel: Mapped[str] = mapped_column(
+        String(16),
+        default=CredentialChannel.OID4VCI.value,
+        server_default=CredentialChannel.OID4VCI.value,
     )
 
 
@@ -352,3 +382,27 @@ class EnrolmentRow(Base):
     checked_by: Mapped[str | None] = mapped_column(String(160), nullable=True)
     enrolled_at: Mapped[int] = mapped_column(Integer)
     offer_id: Mapped[str] = mapped_column(String(32))
+
+
+class DidcommRow(Base):
+    """One DIDComm issuance of an approved application: the out-of-band invitation
+    shown to the citizen, the holder's did:key, the connection and exchange at the
+    issuer agent, and the credential row once issued (no claim values)."""
+
+    __tablename__ = "issuer_didcomm"
+    __table_args__ = (CheckConstraint(_one_of("state", DidcommState), name="state"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    invitation_msg_id: Mapped[str] = mapped_column(String(64), unique=True)
+    invitation_url: Mapped[str] = mapped_column(Text)
+    holder_did: Mapped[str] = mapped_column(String(200))
+    connection_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    cred_ex_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    credential_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_de: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[int] = mapped_column(Integer)

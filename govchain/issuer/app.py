@@ -3,16 +3,21 @@ flow, the officials' offer API and the German offer page."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from govchain._problems import PROBLEM_MEDIA_TYPE, problem_members
+from govchain.agents.settings import AgentSettings
 from govchain.issuer import console_routes, routes
+from govchain.issuer._didcomm import DidcommChannel, IssuerAgent
 from govchain.issuer._oidc import OidcClient
 from govchain.issuer._status import StatusWriter, connect_status_writer
 from govchain.issuer.console import Console
@@ -22,6 +27,18 @@ from govchain.issuer.settings import IssuerSettings
 from govchain.platform.anchoring.service import AnchoringService
 
 __all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+async def _poll_didcomm(channel: DidcommChannel, every: float) -> None:
+    """Issue to Aries wallets once they have connected (until the app stops)."""
+    while True:
+        try:
+            await channel.step()
+        except Exception:  # the poller must outlive one bad pass; the error is logged
+            log.exception("DIDComm pass failed; trying again")
+        await asyncio.sleep(every)
 
 
 def error_response(err: IssuerError) -> JSONResponse:
@@ -39,12 +56,43 @@ def error_response(err: IssuerError) -> JSONResponse:
     return JSONResponse(members, status_code=err.status, media_type=PROBLEM_MEDIA_TYPE)
 
 
+class Oid4vciFastPath:
+    """ASGI middleware answering the wallets' ``POST /token``, ``/nonce`` and
+    ``/credential`` (the issuance hot path) without the router, dependency solving and
+    the thread pool (``routes.FAST_PATHS``).
+
+    It sits inside Starlette's ``ServerErrorMiddleware`` (an unexpected error is still a
+    500) and answers refusals with ``error_response``, as the app's handler does for
+    these paths; everything else passes through.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = (
+            routes.FAST_PATHS.get(scope["path"])
+            if scope["type"] == "http" and scope["method"] == "POST"
+            else None
+        )
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await answer(request)
+        except IssuerError as err:
+            response = error_response(err)
+        await response(scope, receive, send)
+
+
 def create_app(
     settings: IssuerSettings,
     *,
     clock: Callable[[], float] = time.time,
     anchoring: AnchoringService | None = None,
     status_writer: StatusWriter | None = None,
+    agents: AgentSettings | None = None,
 ) -> FastAPI:
     """The issuer app on ``settings``.
 
@@ -55,6 +103,9 @@ def create_app(
             None leaves them queued in the audit table.
         status_writer: writes suspension and revocation on chain; None connects the
             keystore account ``GOVCHAIN_ISSUER_STATUS_ACCOUNT`` if one is configured.
+        agents: where the issuer ACA-Py agent is (admin URL, API key); None reads the
+            ``GOVCHAIN_AGENTS_*`` settings. Used only when ``GOVCHAIN_ISSUER_AGENT_DID``
+            is set (the DIDComm channel).
     """
 
     @asynccontextmanager
@@ -73,15 +124,33 @@ def create_app(
             else None
         )
         writer = status_writer if status_writer is not None else connect_status_writer(settings)
-        app.state.console = Console(settings, service, oidc=oidc, status_writer=writer, clock=clock)
+        console = Console(settings, service, oidc=oidc, status_writer=writer, clock=clock)
+        app.state.console = console
+        poller: asyncio.Task[None] | None = None
+        if settings.issuer_agent_did is not None:
+            agent = IssuerAgent(
+                agents if agents is not None else AgentSettings(),
+                settings.issuer_agent_did,
+                timeout=settings.issuer_didcomm_timeout_seconds,
+            )
+            console.didcomm = DidcommChannel(console, agent)
+            await asyncio.to_thread(console.didcomm.fail_interrupted)
+            poller = asyncio.create_task(
+                _poll_didcomm(console.didcomm, settings.issuer_didcomm_poll_seconds)
+            )
         try:
             yield
         finally:
+            if poller is not None:
+                poller.cancel()
+                with suppress(asyncio.CancelledError):
+                    await poller
             if oidc is not None:
                 oidc.close()
             service.close()
 
     app = FastAPI(title="govchain issuer", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(Oid4vciFastPath)
     app.include_router(routes.oid4vci)
     app.include_router(routes.router)
     app.include_router(routes.pages)

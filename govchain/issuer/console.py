@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -81,6 +81,9 @@ from govchain.issuer.schemas import OfferCreated
 from govchain.issuer.service import IssuerService, configurations
 from govchain.issuer.settings import IssuerSettings, Office
 
+if TYPE_CHECKING:
+    from govchain.issuer._didcomm import DidcommChannel
+
 __all__ = [
     "APPLICATION_TRANSITIONS",
     "CREDENTIAL_TRANSITIONS",
@@ -97,11 +100,14 @@ log = logging.getLogger(__name__)
 
 APPLICATION_TRANSITIONS: Final[dict[ApplicationState, frozenset[ApplicationState]]] = {
     ApplicationState.SUBMITTED: frozenset(
-        {ApplicationState.DOCUMENTS_REQUESTED, ApplicationState.APPROVED}
+        {ApplicationState.DOCUMENTS_REQUESTED, ApplicationState.APPROVED, ApplicationState.REJECTED}
     ),
-    ApplicationState.DOCUMENTS_REQUESTED: frozenset({ApplicationState.SUBMITTED}),
+    ApplicationState.DOCUMENTS_REQUESTED: frozenset(
+        {ApplicationState.SUBMITTED, ApplicationState.REJECTED}
+    ),
     ApplicationState.APPROVED: frozenset({ApplicationState.ISSUED}),
     ApplicationState.ISSUED: frozenset(),
+    ApplicationState.REJECTED: frozenset(),
 }
 
 CREDENTIAL_TRANSITIONS: Final[dict[CredentialState, frozenset[CredentialState]]] = {
@@ -115,6 +121,7 @@ STATE_DE: Final = {
     "documents_requested": "Unterlagen nachgefordert",
     "approved": "genehmigt",
     "issued": "Nachweis übernommen",
+    "rejected": "abgelehnt",
     "valid": "gültig",
     "suspended": "vorläufig gesperrt",
     "revoked": "widerrufen",
@@ -318,6 +325,7 @@ class Console:
             invalid=CsrfTokenInvalidError,
         )
         self.upload_dir = settings.issuer_dir / "unterlagen"
+        self.didcomm: DidcommChannel | None = None  # set by the app when an agent is configured
 
     def now(self) -> int:
         """Unix seconds on the issuer's clock."""
@@ -530,6 +538,32 @@ class Console:
             query = query.where(OfficialRow.office == office)
         with self._sessions() as session:
             return list(session.scalars(query))
+
+    def deactivate_official(self, official_id: str, *, by: str) -> OfficialRow:
+        """Take an official's access away at once (their sessions no longer open the
+        console); the row stays for the audit trail, and the person can be registered
+        again later."""
+        now = self.now()
+        with self.issuer._lock, self._sessions.begin() as session:
+            row = session.get(OfficialRow, official_id.strip())
+            if row is None:
+                raise NotFoundError("official", "Diese Sachbearbeitung")
+            if not row.active:
+                raise TransitionRefusedError(
+                    "This official is already deactivated.",
+                    "Diese Sachbearbeitung ist bereits deaktiviert.",
+                )
+            row.active = False
+            self.issuer._audit(
+                session,
+                AuditEvent.OFFICIAL_DEACTIVATED,
+                row.id,
+                {"official_id": row.id, "office": row.office, "role": row.role, "by": by},
+                now,
+            )
+        self.issuer.anchor_pending()
+        log.info("official %s of %s deactivated by %s", row.id, row.office, by)
+        return row
 
     def official(self, person: Person | None, role: OfficialRole | None = None) -> OfficialRow:
         """The official behind a session, refusing everyone else (and a role too low)."""
@@ -836,6 +870,47 @@ class Console:
                     created_at=self.now(),
                 )
             )
+
+    def reject(self, official: OfficialRow, application_id: str, reason: str) -> ApplicationRow:
+        """ "Ablehnen" with a mandatory reason: the citizen reads it in the Postfach; the
+        decision is in the anchored audit log (no offer is made; the state is final)."""
+        text = reason.strip()
+        if not text or len(text) > 2000:
+            raise _refuse_form(["Begründung der Ablehnung: bitte angeben (höchstens 2000 Zeichen)"])
+        self.office_application(official, application_id)
+        now = self.now()
+        actor = self.actor(official)
+        with self.issuer._lock, self._sessions.begin() as session:
+            row = session.get(ApplicationRow, application_id)
+            assert row is not None
+            self._move(row, ApplicationState.REJECTED)
+            row.decided_by = actor
+            row.decision = _canonical({"rejected": True, "reason": text})
+            self.issuer._audit(
+                session,
+                AuditEvent.APPLICATION_DECIDED,
+                row.id,
+                {
+                    "application_id": row.id,
+                    "office": row.office,
+                    "decision": "rejected",
+                    "by": actor,
+                    "reason": text,
+                },
+                now,
+            )
+            session.add(
+                MessageRow(
+                    id=secrets.token_hex(8),
+                    recipient_sub=row.applicant_sub,
+                    application_id=row.id,
+                    subject="Antrag abgelehnt",
+                    body=f"Ihr Antrag wurde abgelehnt. Begründung: {text}",
+                    created_at=now,
+                )
+            )
+        self.issuer.anchor_pending()
+        return self.office_application(official, application_id)
 
     def upload_document(
         self, person: Person, application_id: str, filename: str, data: bytes

@@ -34,7 +34,12 @@ from govchain.issuer.console import (
     type_name,
     vct_name,
 )
-from govchain.issuer.errors import DocumentRefusedError, LoginRequiredError, NotFoundError
+from govchain.issuer.errors import (
+    DidcommUnavailableError,
+    DocumentRefusedError,
+    LoginRequiredError,
+    NotFoundError,
+)
 from govchain.issuer.schemas import OfferCreated
 
 __all__ = ["CSRF_COOKIE", "CSRF_FIELD", "SESSION_COOKIE", "console"]
@@ -93,8 +98,9 @@ def _official(service: ConsoleDep, person: CurrentPerson) -> OfficialRow:
 CurrentOfficial = Annotated[OfficialRow, Depends(_official)]
 
 
-def _qr(uri: str) -> str:
-    return segno.make(uri, error="m").svg_inline(scale=5, title="QR-Code des Nachweisangebots")
+def _qr(uri: str, title: str = "QR-Code des Nachweisangebots") -> str:
+    # omitsize: no fixed width/height, so the SVG keeps its viewBox and scales with the page
+    return segno.make(uri, error="m").svg_inline(scale=5, title=title, omitsize=True)
 
 
 def render(
@@ -244,6 +250,13 @@ def my_application(
     app = service.my_application(me, application_id)
     open_offer = service.offer_open(app)
     qr = _qr(app.offer_uri) if app.offer_uri and open_offer else None
+    didcomm = service.didcomm.issuances(app.id)[:1] if service.didcomm is not None else []
+    latest = didcomm[0] if didcomm else None
+    invitation_qr = (
+        _qr(latest.invitation_url, "QR-Code der Einladung für Ihre Aries-Wallet")
+        if latest is not None and latest.state == "invited"
+        else None
+    )
     return render(
         request,
         service,
@@ -254,9 +267,26 @@ def my_application(
             "offer_open": open_offer,
             "documents": service.documents(app.id),
             "max_kib": service.settings.issuer_upload_max_bytes // 1024,
+            "didcomm_enabled": service.didcomm is not None,
+            "didcomm": latest,
+            "invitation_qr": invitation_qr,
         },
         person=me,
     )
+
+
+@console.post("/antraege/{application_id}/didcomm")
+async def choose_didcomm(
+    request: Request, application_id: str, service: ConsoleDep, person: CurrentPerson
+) -> Response:
+    """ "Aries-Wallet (DIDComm)": an invitation at the issuer agent for this approved
+    application; the credential follows once the wallet has connected."""
+    form = await _form(request, service)
+    me = _citizen(person)
+    if service.didcomm is None:
+        raise DidcommUnavailableError()
+    await service.didcomm.start(me, application_id, form.get("wallet_did", ""))
+    return _see(f"/issuer/antraege/{application_id}")
 
 
 @console.post("/antraege/{application_id}/unterlagen")
@@ -439,6 +469,19 @@ async def console_approve(
     await run_in_threadpool(
         service.approve, official, application_id, form.get("gueltig_bis") or None
     )
+    return _see(f"/issuer/konsole/antraege/{application_id}")
+
+
+@console.post("/konsole/antraege/{application_id}/ablehnen")
+async def console_reject(
+    request: Request,
+    application_id: str,
+    service: ConsoleDep,
+    official: CurrentOfficial,
+) -> Response:
+    """ "Ablehnen" with a reason the citizen reads in the Postfach."""
+    form = await _form(request, service)
+    await run_in_threadpool(service.reject, official, application_id, form.get("begruendung", ""))
     return _see(f"/issuer/konsole/antraege/{application_id}")
 
 

@@ -20,7 +20,9 @@ Tree (below ``govchain.errors.ServiceError``)::
     │   ├── TransitionRefusedError           409 transition-refused  not allowed in this state
     │   ├── FormInputError                   422 invalid-form        with ``problems``
     │   ├── DocumentRefusedError             413/415 document-refused too large, wrong type
-    │   └── StatusWriteError                 503 status-not-written  the chain refused or is away
+    │   ├── StatusWriteError                 503 status-not-written  the chain refused or is away
+    │   ├── DidcommUnavailableError          503 didcomm-unavailable no issuer agent configured
+    │   └── DidcommFailedError               503 didcomm-failed      agent down or refused
     └── OAuthError                           the OAuth 2.0 / OID4VCI protocol errors: ``error`` code
         ├── TokenRequestError                400 at the token endpoint (RFC 6749 5.2, OID4VCI 6.3)
         │   ├── InvalidRequestError          invalid_request
@@ -49,6 +51,8 @@ __all__ = [
     "CsrfTokenMissingError",
     "DevIdentityError",
     "DevIdentityRefusedError",
+    "DidcommFailedError",
+    "DidcommUnavailableError",
     "DocumentRefusedError",
     "ForbiddenError",
     "FormInputError",
@@ -399,3 +403,25 @@ class StatusWriteError(ConsoleError):
 
     status = 503
     code = "status-not-written"
+
+
+class DidcommUnavailableError(ConsoleError):
+    """No issuer agent is configured (GOVCHAIN_ISSUER_AGENT_DID): no DIDComm channel."""
+
+    status = 503
+    code = "didcomm-unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Issuance to an Aries wallet (DIDComm) is not set up at this office "
+            "(GOVCHAIN_ISSUER_AGENT_DID); take the credential with the QR code instead.",
+            "Die Ausstellung in eine Aries-Wallet (DIDComm) ist bei diesem Amt nicht "
+            "eingerichtet; bitte den Nachweis über den QR-Code abholen.",
+        )
+
+
+class DidcommFailedError(ConsoleError):
+    """The issuer agent could not be reached or refused; nothing was issued."""
+
+    status = 503
+    code = "didcomm-failed"

@@ -6,9 +6,11 @@ service method, answer. Responses that carry codes, tokens or nonces are not cac
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import segno
 from fastapi import APIRouter, Depends, Header, Request, Response, status
@@ -18,13 +20,14 @@ from fastapi.templating import Jinja2Templates
 from govchain.credentials.types import credential_type
 from govchain.issuer.errors import (
     InvalidCredentialRequestError,
+    InvalidRequestError,
     IssuerError,
     LoginRequiredError,
 )
 from govchain.issuer.schemas import CredentialOut, NonceOut, OfferCreated, OfferIn, TokenOut
 from govchain.issuer.service import IssuerService
 
-__all__ = ["DEV_HEADER", "error_page", "oid4vci", "pages", "router"]
+__all__ = ["DEV_HEADER", "FAST_PATHS", "error_page", "oid4vci", "pages", "router"]
 
 DEV_HEADER = "X-Govchain-Dev-Official"
 
@@ -69,38 +72,107 @@ def authorization_server_metadata(service: Service) -> dict[str, Any]:
     return service.authorization_server_metadata()
 
 
-@oid4vci.post("/token", response_model=TokenOut)
-async def token(request: Request, response: Response, service: Service) -> TokenOut:
-    """The token endpoint (form-encoded, pre-authorized code grant)."""
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    response.headers.update(_NO_STORE)
-    return service.token(fields)
+# The token, nonce and credential endpoints are a wallet's hot path: ``app.Oid4vciFastPath``
+# answers them through the ``answer_*`` functions below, ahead of the router (no
+# dependency solving, no thread-pool hop, no response-model re-validation of data the
+# service just built). The routes document them (OpenAPI) and answer the same way when
+# the middleware is not installed.
+
+_FORM = "application/x-www-form-urlencoded"
+_MAX_TOKEN_REQUEST_BYTES = 16 * 1024
+_MAX_CREDENTIAL_REQUEST_BYTES = 256 * 1024  # a batch of proofs, each a compact JWS
 
 
-@oid4vci.post("/nonce", response_model=NonceOut)
-def nonce(response: Response, service: Service) -> NonceOut:
-    """The nonce endpoint: a fresh c_nonce."""
-    response.headers.update(_NO_STORE)
-    return service.nonce()
+async def _body(
+    request: Request, limit: int, refusal: type[InvalidRequestError | InvalidCredentialRequestError]
+) -> bytes:
+    """The request body, refused with ``refusal`` once it passes ``limit`` bytes (not
+    read whole)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise refusal(
+            f"The request is larger than {limit} bytes.",
+            f"Die Anfrage ist größer als {limit} Bytes.",
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise refusal(
+                f"The request is larger than {limit} bytes.",
+                f"Die Anfrage ist größer als {limit} Bytes.",
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
-@oid4vci.post("/credential", response_model=CredentialOut)
-async def credential(
-    request: Request,
-    response: Response,
-    service: Service,
-    authorization: Annotated[str | None, Header()] = None,
-) -> CredentialOut:
-    """The credential endpoint: one SD-JWT VC per valid key proof."""
+def _json(text: str) -> Response:
+    return Response(text, media_type="application/json", headers=_NO_STORE)
+
+
+async def answer_token(request: Request) -> Response:
+    """The token endpoint's answer: the form parsed once (urlencoded, as RFC 6749 asks;
+    other bodies through Starlette's form parser), the service's token as JSON."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";", 1)[0].strip().lower() == _FORM:
+        body = await _body(request, _MAX_TOKEN_REQUEST_BYTES, InvalidRequestError)
+        try:
+            pairs = parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=16)
+        except (UnicodeDecodeError, ValueError) as err:
+            raise InvalidRequestError(
+                "The token request is not a readable form.",
+                "Die Token-Anfrage ist kein lesbares Formular.",
+            ) from err
+        fields = dict(pairs)
+    else:
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return _json(_service(request).token(fields).model_dump_json())
+
+
+async def answer_nonce(request: Request) -> Response:
+    """The nonce endpoint's answer: a fresh c_nonce (no database write, see the service)."""
+    return _json(_service(request).nonce().model_dump_json())
+
+
+async def answer_credential(request: Request) -> Response:
+    """The credential endpoint's answer: one SD-JWT VC per valid key proof."""
+    body = await _body(request, _MAX_CREDENTIAL_REQUEST_BYTES, InvalidCredentialRequestError)
     try:
-        body = await request.json()
+        parsed = json.loads(body)
     except ValueError as err:
         raise InvalidCredentialRequestError(
             "The request body is not JSON.", "Der Inhalt der Anfrage ist kein JSON."
         ) from err
-    response.headers.update(_NO_STORE)
-    return service.credential(authorization, body)
+    authorization = request.headers.get("authorization")
+    return _json(_service(request).credential(authorization, parsed).model_dump_json())
+
+
+FAST_PATHS: dict[str, Callable[[Request], Awaitable[Response]]] = {
+    "/token": answer_token,
+    "/nonce": answer_nonce,
+    "/credential": answer_credential,
+}
+"""The POST endpoints ``app.Oid4vciFastPath`` answers, by path."""
+
+
+@oid4vci.post("/token", response_model=TokenOut)
+async def token(request: Request) -> Response:
+    """The token endpoint (form-encoded, pre-authorized code grant)."""
+    return await answer_token(request)
+
+
+@oid4vci.post("/nonce", response_model=NonceOut)
+async def nonce(request: Request) -> Response:
+    """The nonce endpoint: a fresh c_nonce."""
+    return await answer_nonce(request)
+
+
+@oid4vci.post("/credential", response_model=CredentialOut)
+async def credential(request: Request) -> Response:
+    """The credential endpoint: one SD-JWT VC per valid key proof."""
+    return await answer_credential(request)
 
 
 # --- officials' API -----------------------------------------------------------------------

@@ -1,20 +1,25 @@
 """The issuer service: credential offers, the OID4VCI 1.0 pre-authorized code flow
 (token, nonce, credential endpoints) and the audit log of every issuance.
 
-State machine of an offer (declared here, applied only by ``_move``)::
+State machine of an offer (declared here, applied by ``move_offer``)::
 
     offered ──(code + tx_code redeemed)──▶ redeemed ──(credential issued)──▶ issued
-       └────(too many wrong tx_codes)────▶ blocked
+       ├────(too many wrong tx_codes)────▶ blocked
+       └────(issued by DIDComm instead)──▶ withdrawn
 
 A pre-authorized code is good for one token, a token for one credential response, a
-c_nonce for one request; all three are stored only as SHA-256 hashes.
+c_nonce for one request; all three are stored only as SHA-256 hashes. The c_nonce is
+stateless until used (expiry and randomness under an HMAC, see ``nonce``): the hash is
+stored when the credential endpoint consumes it, in the transaction that issues.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
+import os
 import re
 import secrets
 import threading
@@ -25,14 +30,14 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from govchain.credentials._encoding import b64url_encode
+from govchain.credentials._encoding import b64url_decode, b64url_encode
 from govchain.credentials.errors import ClaimValidationError
 from govchain.credentials.issuer import Issuer, StatusListAllocation
 from govchain.credentials.keys import EncryptedFileKeyStore, SigningKey
-from govchain.credentials.status import RandomIndexAllocator
+from govchain.credentials.status import RandomIndexAllocator, StatusReference
 from govchain.credentials.types import CredentialType, credential_types
 from govchain.errors import GovchainError
 from govchain.issuer._db import migrate, open_engine
@@ -42,7 +47,6 @@ from govchain.issuer._models import (
     AuditEvent,
     AuditRow,
     CredentialRow,
-    NonceRow,
     OfferRow,
     OfferState,
 )
@@ -56,6 +60,7 @@ from govchain.issuer.errors import (
     InvalidProofError,
     InvalidRequestError,
     InvalidTokenError,
+    IssuerError,
     IssuerNotReadyError,
     NotAuthenticatedError,
     OfferInputError,
@@ -91,10 +96,11 @@ GENESIS_HASH: Final = "0" * 64
 """The ``prev_hash`` of the first audit entry."""
 
 OFFER_TRANSITIONS: Final[dict[OfferState, frozenset[OfferState]]] = {
-    OfferState.OFFERED: frozenset({OfferState.REDEEMED, OfferState.BLOCKED}),
+    OfferState.OFFERED: frozenset({OfferState.REDEEMED, OfferState.BLOCKED, OfferState.WITHDRAWN}),
     OfferState.REDEEMED: frozenset({OfferState.ISSUED}),
     OfferState.ISSUED: frozenset(),
     OfferState.BLOCKED: frozenset(),
+    OfferState.WITHDRAWN: frozenset(),
 }
 
 _OFFICIAL = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}/[A-Za-z0-9][A-Za-z0-9._@-]{0,94}$")
@@ -121,8 +127,84 @@ def _tx_code_hash(code: str, tx_code: str) -> str:
     return _sha256(f"{code}\x00{tx_code}")
 
 
+def _transition(offer_id: str, current: str, to: OfferState) -> str:
+    """``to`` if the offer state machine allows ``current -> to`` (for the Core paths,
+    which hold the state as a column value rather than an ``OfferRow``)."""
+    if to not in OFFER_TRANSITIONS[OfferState(current)]:
+        raise RuntimeError(f"offer {offer_id}: {current} -> {to} is not a transition")
+    return to.value
+
+
 def _canonical(value: Mapping[str, Any]) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# The OID4VCI hot paths run these statements directly (SQLAlchemy Core on the service's
+# engine, parameters bound) rather than loading ORM objects: a flow is three short
+# transactions, and the ORM's unit of work was half of the server's time.
+_OFFER_BY_CODE: Final = text(
+    "SELECT id, state, expires_at, tx_code_hash, tx_code_failures FROM issuer_offers "
+    "WHERE code_hash = :code_hash"
+)
+_OFFER_TX_CODE_WRONG: Final = text(
+    "UPDATE issuer_offers SET tx_code_failures = :failures, state = :state WHERE id = :id"
+)
+_OFFER_REDEEMED: Final = text(
+    "UPDATE issuer_offers SET state = :state, redeemed_at = :now WHERE id = :id"
+)
+_TOKEN_OFFER: Final = text(
+    "SELECT t.expires_at, t.used_at, o.id, o.state, o.configuration_id, o.vct, o.claims, "
+    "o.created_by FROM issuer_access_tokens t LEFT JOIN issuer_offers o ON o.id = t.offer_id "
+    "WHERE t.token_hash = :token_hash"
+)
+_TOKEN_USED: Final = text(
+    "UPDATE issuer_access_tokens SET used_at = :now WHERE token_hash = :token_hash"
+)
+_OFFER_ISSUED: Final = text(
+    "UPDATE issuer_offers SET state = :state, claims = NULL, issued_at = :now WHERE id = :id"
+)
+# The primary key makes a c_nonce single use: a second insert of its hash does nothing.
+_NONCE_CONSUMED: Final = text(
+    "INSERT INTO issuer_nonces (nonce_hash, expires_at, used_at) "
+    "VALUES (:nonce_hash, :expires_at, :now) ON CONFLICT (nonce_hash) DO NOTHING"
+)
+_NONCE_PURGE: Final = text("DELETE FROM issuer_nonces WHERE expires_at < :before")
+_AUDIT_HEAD: Final = text("SELECT entry_hash FROM issuer_audit_log ORDER BY seq DESC LIMIT 1")
+# Inserts through the tables (not text): column defaults a later migration adds apply.
+_INSERT_OFFER: Final = insert(OfferRow)
+_INSERT_TOKEN: Final = insert(AccessTokenRow)
+_INSERT_CREDENTIAL: Final = insert(CredentialRow)
+_INSERT_AUDIT: Final = insert(AuditRow)
+
+_NONCE_MAC_CONTEXT: Final = b"govchain issuer c_nonce v1\x00"
+_NONCE_RANDOM_BYTES: Final = 16
+_NONCE_MAC_BYTES: Final = 16
+
+
+def _nonce_mac_key(settings: IssuerSettings) -> bytes:
+    """The key that MACs the c_nonces (``<issuer dir>/nonce-mac.key``, 32 random bytes,
+    mode 0600), shared by every worker process; made on first use. The file is
+    published by ``link``, so when workers race to make it they all read one key."""
+    path = settings.issuer_dir / "nonce-mac.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, secrets.token_bytes(32))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(draft, path)  # fails if another process was first: use theirs
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_bytes()
+    if len(key) != 32:
+        raise RuntimeError(f"{path} is damaged (not 32 bytes); delete it to make a new one")
+    return key
 
 
 def _key_store(settings: IssuerSettings) -> EncryptedFileKeyStore:
@@ -190,6 +272,7 @@ class IssuerService:
         # waiting threads sleep in steps of milliseconds; other processes still wait there)
         self._lock = threading.Lock()
         self._next_nonce_purge = 0
+        self._nonce_key: bytes | None = None
         self._issuer: Issuer | None = None
         if key is not None and settings.issuer_status_list_uri is not None:
             uri = settings.issuer_status_list_uri
@@ -252,6 +335,16 @@ class IssuerService:
         if to not in OFFER_TRANSITIONS[current]:
             raise RuntimeError(f"offer {row.id}: {current} -> {to} is not a transition")
         row.state = to.value
+
+    move_offer = _move
+
+    def allocate_status(self) -> StatusReference:
+        """A fresh entry of the issuer's status list, from the allocator the SD-JWT
+        issuance draws from (random, never reused): the DIDComm channel's JSON-LD
+        credential gets its entry here, so one list and one allocation serve both."""
+        if self._issuer is None or self._issuer.status_list is None:
+            raise IssuerNotReadyError()
+        return self._issuer.status_list.allocate()
 
     def identify(self, header: str | None) -> str:
         """The official named by the development header (``<office>/<official>``).
@@ -354,26 +447,27 @@ class IssuerService:
             )
         now = self.now()
         code = secrets.token_urlsafe(32)
-        row = OfferRow(
-            id=secrets.token_hex(16),
-            configuration_id=cid,
-            vct=ctype.vct,
-            claims=record.model_dump_json(),
-            code_hash=_sha256(code),
-            tx_code_hash=_tx_code_hash(code, tx_code) if tx_code else None,
-            tx_code_length=len(tx_code) if tx_code else None,
-            tx_code_mode=(None if not tx_code else "numeric" if tx_code.isdigit() else "text"),
-            tx_code_failures=0,
-            state=OfferState.OFFERED.value,
-            created_by=official,
-            created_at=now,
-            expires_at=now + self.settings.issuer_offer_ttl_seconds,
-            office=office,
-        )
-        with self._lock, self._sessions.begin() as session:
-            session.add(row)
+        values: dict[str, Any] = {
+            "id": secrets.token_hex(16),
+            "configuration_id": cid,
+            "vct": ctype.vct,
+            "claims": record.model_dump_json(),
+            "code_hash": _sha256(code),
+            "tx_code_hash": _tx_code_hash(code, tx_code) if tx_code else None,
+            "tx_code_length": len(tx_code) if tx_code else None,
+            "tx_code_mode": None if not tx_code else "numeric" if tx_code.isdigit() else "text",
+            "tx_code_failures": 0,
+            "state": OfferState.OFFERED.value,
+            "created_by": official,
+            "created_at": now,
+            "expires_at": now + self.settings.issuer_offer_ttl_seconds,
+            "office": office,
+        }
+        row = OfferRow(**values)  # not added to a session: it only feeds the document
+        with self._lock, self.engine.begin() as connection:
+            connection.execute(_INSERT_OFFER, values)
             self._audit(
-                session,
+                connection,
                 AuditEvent.OFFER_CREATED,
                 row.id,
                 {
@@ -454,48 +548,57 @@ class IssuerService:
         tx_code = form.get("tx_code")
         now = self.now()
         refusal: InvalidGrantError | None = None
-        with self._lock, self._sessions.begin() as session:
-            row = session.scalars(
-                select(OfferRow).where(OfferRow.code_hash == _sha256(code))
-            ).first()
+        with self._lock, self.engine.begin() as connection:
+            row = connection.execute(_OFFER_BY_CODE, {"code_hash": _sha256(code)}).first()
             if row is None:
                 raise InvalidGrantError(
                     "The pre-authorized code is unknown.", "Der Vorab-Code ist unbekannt."
                 )
-            if row.state != OfferState.OFFERED:
+            offer_id, state, expires_at, tx_code_hash, failures = row
+            if state != OfferState.OFFERED:
                 raise InvalidGrantError(
                     "The pre-authorized code was already used or is blocked.",
                     "Der Vorab-Code wurde bereits verwendet oder ist gesperrt.",
                 )
-            if row.expires_at <= now:
+            if expires_at <= now:
                 raise InvalidGrantError(
                     "The pre-authorized code has expired; ask the office for a new offer.",
                     "Der Vorab-Code ist abgelaufen; bitte beim Amt ein neues Angebot anfordern.",
                 )
-            if row.tx_code_hash is None and tx_code is not None:
+            if tx_code_hash is None and tx_code is not None:
                 raise InvalidRequestError(
                     "This offer expects no tx_code.", "Dieses Angebot erwartet keinen Code."
                 )
-            if row.tx_code_hash is not None:
+            if tx_code_hash is not None:
                 if not tx_code:
                     raise InvalidRequestError(
                         "This offer requires the tx_code the office sent separately.",
                         "Dieses Angebot erfordert den Code, den das Amt gesondert geschickt hat.",
                     )
-                if not secrets.compare_digest(row.tx_code_hash, _tx_code_hash(code, tx_code)):
-                    row.tx_code_failures += 1
-                    if row.tx_code_failures >= self.settings.issuer_tx_code_max_attempts:
-                        self._move(row, OfferState.BLOCKED)
+                if not secrets.compare_digest(tx_code_hash, _tx_code_hash(code, tx_code)):
+                    failures += 1
+                    if failures >= self.settings.issuer_tx_code_max_attempts:
+                        state = _transition(offer_id, state, OfferState.BLOCKED)
+                    connection.execute(
+                        _OFFER_TX_CODE_WRONG, {"failures": failures, "state": state, "id": offer_id}
+                    )
                     refusal = InvalidGrantError(
                         "The tx_code is wrong.", "Der eingegebene Code ist falsch."
                     )
             if refusal is None:
-                self._move(row, OfferState.REDEEMED)
-                row.redeemed_at = now
+                connection.execute(
+                    _OFFER_REDEEMED,
+                    {
+                        "state": _transition(offer_id, state, OfferState.REDEEMED),
+                        "now": now,
+                        "id": offer_id,
+                    },
+                )
                 token = secrets.token_urlsafe(32)
                 ttl = self.settings.issuer_access_token_ttl_seconds
-                session.add(
-                    AccessTokenRow(token_hash=_sha256(token), offer_id=row.id, expires_at=now + ttl)
+                connection.execute(
+                    _INSERT_TOKEN,
+                    {"token_hash": _sha256(token), "offer_id": offer_id, "expires_at": now + ttl},
                 )
         if refusal is not None:
             raise refusal  # after the commit: the failed attempt is counted
@@ -503,25 +606,68 @@ class IssuerService:
 
     # --- nonce ------------------------------------------------------------------------
 
+    @property
+    def _nonce_mac(self) -> bytes:
+        if self._nonce_key is None:
+            self._nonce_key = _nonce_mac_key(self.settings)
+        return self._nonce_key
+
+    def _nonce_tag(self, message: bytes) -> bytes:
+        mac = hmac.new(self._nonce_mac, _NONCE_MAC_CONTEXT + message, hashlib.sha256)
+        return mac.digest()[:_NONCE_MAC_BYTES]
+
     def nonce(self) -> NonceOut:
-        """A fresh, single-use c_nonce (OID4VCI 1.0, 7)."""
-        now = self.now()
-        value = secrets.token_urlsafe(24)
-        with self._lock, self._sessions.begin() as session:
-            if now >= self._next_nonce_purge:  # housekeeping, not per request: a full scan
-                session.execute(delete(NonceRow).where(NonceRow.expires_at < now - 3600))
-                self._next_nonce_purge = now + 60
-            session.add(
-                NonceRow(
-                    nonce_hash=_sha256(value),
-                    expires_at=now + self.settings.issuer_nonce_ttl_seconds,
-                )
+        """A fresh, single-use c_nonce (OID4VCI 1.0, 7), made without a database write.
+
+        The nonce is its expiry time and 16 random bytes, MAC'd with the issuer's nonce
+        key (HMAC-SHA-256): the credential endpoint checks the MAC and the expiry, and
+        records the nonce's hash as used in the same transaction that issues, so it is
+        accepted once. Nonces nobody uses cost nothing.
+        """
+        expires_at = self.now() + self.settings.issuer_nonce_ttl_seconds
+        message = expires_at.to_bytes(8, "big") + secrets.token_bytes(_NONCE_RANDOM_BYTES)
+        return NonceOut(c_nonce=b64url_encode(message + self._nonce_tag(message)))
+
+    def _nonce_expiry(self, nonce: str, now: int) -> int | None:
+        """The expiry of a c_nonce this issuer made and that has not expired; else None."""
+        size = 8 + _NONCE_RANDOM_BYTES + _NONCE_MAC_BYTES
+        if len(nonce) != (size * 4 + 2) // 3:  # unpadded base64url of ``size`` bytes
+            return None
+        try:
+            raw = b64url_decode(nonce)
+        except ValueError:
+            return None
+        if len(raw) != size or b64url_encode(raw) != nonce:  # one spelling per nonce
+            return None
+        message, tag = raw[: size - _NONCE_MAC_BYTES], raw[size - _NONCE_MAC_BYTES :]
+        if not hmac.compare_digest(tag, self._nonce_tag(message)):
+            return None
+        expires_at = int.from_bytes(message[:8], "big")
+        return expires_at if expires_at > now else None
+
+    def _consume_nonces(self, connection: Connection, nonces: set[str], now: int) -> None:
+        """Record each c_nonce as used; InvalidNonceError if one is forged, expired or
+        was used before (nothing is then committed: the caller's transaction rolls back)."""
+        for nonce in nonces:
+            expires_at = self._nonce_expiry(nonce, now)
+            if expires_at is None:
+                raise InvalidNonceError()
+            consumed = connection.execute(
+                _NONCE_CONSUMED,
+                {"nonce_hash": _sha256(nonce), "expires_at": expires_at, "now": now},
             )
-        return NonceOut(c_nonce=value)
+            if consumed.rowcount != 1:
+                raise InvalidNonceError()
+        if now >= self._next_nonce_purge:  # housekeeping, not per request: a full scan
+            # An expired nonce is refused by its own expiry; its record is no longer needed.
+            connection.execute(_NONCE_PURGE, {"before": now - 3600})
+            self._next_nonce_purge = now + 60
 
     # --- credential -------------------------------------------------------------------
 
-    def _token_row(self, session: Session, authorization: str | None, now: int) -> AccessTokenRow:
+    @staticmethod
+    def _bearer(authorization: str | None) -> str | None:
+        """The hash of the bearer token in an Authorization header (None if malformed)."""
         if authorization is None:
             raise InvalidTokenError(
                 "An access token is required (Authorization: Bearer ...).",
@@ -529,15 +675,37 @@ class IssuerService:
                 sent=False,
             )
         scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return _sha256(token.strip())
+
+    @staticmethod
+    def _token_offer(connection: Connection, token_hash: str | None, now: int) -> Any:
+        """The token's offer (id, state, configuration_id, vct, claims, created_by) while
+        the token is good; InvalidTokenError otherwise."""
         row = None
-        if scheme.lower() == "bearer" and token.strip():
-            row = session.get(AccessTokenRow, _sha256(token.strip()))
+        if token_hash is not None:
+            row = connection.execute(_TOKEN_OFFER, {"token_hash": token_hash}).first()
         if row is None or row.used_at is not None or row.expires_at <= now:
             raise InvalidTokenError(
                 "The access token is unknown, expired or already used.",
                 "Das Zugangstoken ist unbekannt, abgelaufen oder bereits verwendet.",
             )
+        if row.id is None:
+            raise InvalidTokenError("The offer of this token is gone.", "Das Angebot fehlt.")
         return row
+
+    def _granted_configuration(self, token_hash: str | None, now: int) -> str:
+        """The configuration the token grants (a read; refusals come first)."""
+        with self._lock, self.engine.begin() as connection:
+            return str(self._token_offer(connection, token_hash, now).configuration_id)
+
+    @staticmethod
+    def _not_granted(granted: str, cid: str) -> InvalidCredentialRequestError:
+        return InvalidCredentialRequestError(
+            f"This access token grants {granted}, not {cid}.",
+            f"Dieses Zugangstoken berechtigt zu {granted}, nicht zu {cid}.",
+        )
 
     @staticmethod
     def _proof_jwts(request: CredentialRequestIn, batch_size: int) -> list[object]:
@@ -565,18 +733,9 @@ class IssuerService:
             )
         return list(jwts)
 
-    def credential(self, authorization: str | None, body: object) -> CredentialOut:
-        """Issue the offer's credential once per valid key proof (OID4VCI 1.0, 8).
-
-        The token, the offer and the nonce are consumed, the credentials and their
-        audit entries written in one transaction; nothing is half-written on refusal.
-        """
-        now = self.now()
-        with self._lock, self._sessions() as session:
-            offer_id = self._token_row(session, authorization, now).offer_id
-            offer = session.get(OfferRow, offer_id)
-        if offer is None:
-            raise InvalidTokenError("The offer of this token is gone.", "Das Angebot fehlt.")
+    @staticmethod
+    def _requested(body: object) -> tuple[CredentialRequestIn, str]:
+        """The credential request and the configuration it asks for."""
         if not isinstance(body, dict):
             raise InvalidCredentialRequestError(
                 "The request must be a JSON object.", "Die Anfrage muss ein JSON-Objekt sein."
@@ -601,84 +760,98 @@ class IssuerService:
             )
         if cid not in configurations():
             raise UnknownCredentialConfigurationError(cid)
-        if cid != offer.configuration_id:
-            raise InvalidCredentialRequestError(
-                f"This access token grants {offer.configuration_id}, not {cid}.",
-                f"Dieses Zugangstoken berechtigt zu {offer.configuration_id}, nicht zu {cid}.",
-            )
-        jwts = self._proof_jwts(request, self.settings.issuer_batch_size)
-        proofs = [
-            check_proof(
-                jwt,
-                audience=self.credential_issuer,
-                now=now,
-                max_age=self.settings.issuer_proof_max_age_seconds,
-            )
-            for jwt in jwts
-        ]
-        issuer = self._issuer
-        if issuer is None:
-            raise IssuerNotReadyError()
+        return request, cid
+
+    def credential(self, authorization: str | None, body: object) -> CredentialOut:
+        """Issue the offer's credential once per valid key proof (OID4VCI 1.0, 8).
+
+        The request and its proofs are checked first, without the database; then one
+        transaction checks the token and its offer, consumes the token, the offer and the
+        c_nonce, and writes the credentials and their audit entries: nothing is
+        half-written on refusal. Refusals keep the spec's order (token, request, granted
+        configuration, proofs, nonce): a refused request looks the token up first.
+        """
+        now = self.now()
+        token_hash = self._bearer(authorization)
+        try:
+            request, cid = self._requested(body)
+        except IssuerError:
+            self._granted_configuration(token_hash, now)  # a bad token is named first
+            raise
+        try:
+            jwts = self._proof_jwts(request, self.settings.issuer_batch_size)
+            proofs = [
+                check_proof(
+                    jwt,
+                    audience=self.credential_issuer,
+                    now=now,
+                    max_age=self.settings.issuer_proof_max_age_seconds,
+                )
+                for jwt in jwts
+            ]
+            issuer = self._issuer
+            if issuer is None:
+                raise IssuerNotReadyError()
+        except IssuerError as err:
+            granted = self._granted_configuration(token_hash, now)
+            if granted != cid:
+                raise self._not_granted(granted, cid) from err
+            raise
         issued: list[str] = []
-        with self._lock, self._sessions.begin() as session:
-            token = self._token_row(session, authorization, now)
-            offer = session.get(OfferRow, token.offer_id)
-            if offer is None or offer.state != OfferState.REDEEMED or offer.claims is None:
+        with self._lock, self.engine.begin() as connection:
+            offer = self._token_offer(connection, token_hash, now)
+            if offer.state != OfferState.REDEEMED or offer.claims is None:
                 raise InvalidTokenError(
                     "The access token was already used.",
                     "Das Zugangstoken wurde bereits verwendet.",
                 )
-            for nonce in {p.nonce for p in proofs}:
-                consumed = session.execute(
-                    update(NonceRow)
-                    .where(
-                        NonceRow.nonce_hash == _sha256(nonce),
-                        NonceRow.used_at.is_(None),
-                        NonceRow.expires_at > now,
-                    )
-                    .values(used_at=now)
-                )
-                if getattr(consumed, "rowcount", 0) != 1:
-                    raise InvalidNonceError()
+            if offer.configuration_id != cid:
+                raise self._not_granted(offer.configuration_id, cid)
+            self._consume_nonces(connection, {p.nonce for p in proofs}, now)
             claims = json.loads(offer.claims)
             for proof in proofs:
                 credential = issuer.issue(claims, holder=proof.key, vct=offer.vct)
                 assert credential.status is not None  # the issuer always has a list
-                row = CredentialRow(
-                    id=secrets.token_hex(16),
-                    offer_id=offer.id,
-                    vct=offer.vct,
-                    status_list_uri=credential.status.uri,
-                    status_index=credential.status.index,
-                    holder_thumbprint=b64url_encode(proof.key.thumbprint()),
-                    issued_at=credential.issued_at,
-                    valid_until=credential.valid_until,
-                )
-                session.add(row)
+                row: dict[str, Any] = {
+                    "id": secrets.token_hex(16),
+                    "offer_id": offer.id,
+                    "vct": offer.vct,
+                    "status_list_uri": credential.status.uri,
+                    "status_index": credential.status.index,
+                    "holder_thumbprint": b64url_encode(proof.key.thumbprint()),
+                    "issued_at": credential.issued_at,
+                    "valid_until": credential.valid_until,
+                }
+                connection.execute(_INSERT_CREDENTIAL, row)
                 self._audit(
-                    session,
+                    connection,
                     AuditEvent.CREDENTIAL_ISSUED,
-                    row.id,
+                    row["id"],
                     {
-                        "credential_id": row.id,
+                        "credential_id": row["id"],
                         "offer_id": offer.id,
                         "offered_by": offer.created_by,
                         "vct": offer.vct,
                         "issuer": issuer.did,
-                        "status_list_uri": row.status_list_uri,
-                        "status_index": row.status_index,
-                        "holder_thumbprint": row.holder_thumbprint,
+                        "status_list_uri": row["status_list_uri"],
+                        "status_index": row["status_index"],
+                        "holder_thumbprint": row["holder_thumbprint"],
                         "credential_sha256": _sha256(credential.serialized),
-                        "issued_at": row.issued_at,
-                        "valid_until": row.valid_until,
+                        "issued_at": row["issued_at"],
+                        "valid_until": row["valid_until"],
                     },
                     now,
                 )
                 issued.append(credential.serialized)
-            token.used_at = now
-            self._move(offer, OfferState.ISSUED)
-            offer.claims = None  # the personal data is no longer needed here
-            offer.issued_at = now
+            connection.execute(_TOKEN_USED, {"now": now, "token_hash": token_hash})
+            connection.execute(
+                _OFFER_ISSUED,
+                {
+                    "state": _transition(offer.id, offer.state, OfferState.ISSUED),
+                    "now": now,
+                    "id": offer.id,
+                },
+            )  # the claims (personal data) are erased: no longer needed here
         self.anchor_pending()
         return CredentialOut(credentials=[IssuedCredentialOut(credential=c) for c in issued])
 
@@ -686,28 +859,33 @@ class IssuerService:
 
     @staticmethod
     def _audit(
-        session: Session, event: AuditEvent, subject_id: str, body: Mapping[str, Any], at: int
-    ) -> AuditRow:
-        """Append one entry; its hash covers the previous entry's hash and its body."""
-        # LIMIT 1: an ORM result is buffered whole, so without it every entry would be
-        # fetched to read the newest (O(n) per append; it was most of an issuance's time)
-        prev = session.scalars(
-            select(AuditRow.entry_hash).order_by(AuditRow.seq.desc()).limit(1)
-        ).first()
+        session: Session | Connection,
+        event: AuditEvent,
+        subject_id: str,
+        body: Mapping[str, Any],
+        at: int,
+    ) -> str:
+        """Append one entry in the caller's transaction (an ORM session or a Core
+        connection); its hash covers the previous entry's hash and its body. Returns the
+        entry's hash. Every transaction takes the database's write lock first (see
+        ``_db``), so two appends never read the same predecessor, whichever process."""
+        prev = session.execute(_AUDIT_HEAD).scalar()
         prev_hash = prev or GENESIS_HASH
-        text = _canonical({"event": event.value, "at": at, **body})
-        row = AuditRow(
-            at=at,
-            event=event.value,
-            subject_id=subject_id,
-            body=text,
-            prev_hash=prev_hash,
-            entry_hash=_sha256(f"{prev_hash}\n{text}"),
-            anchor_state=AnchorState.QUEUED.value,
+        text_ = _canonical({"event": event.value, "at": at, **body})
+        entry_hash = _sha256(f"{prev_hash}\n{text_}")
+        session.execute(
+            _INSERT_AUDIT,
+            {
+                "at": at,
+                "event": event.value,
+                "subject_id": subject_id,
+                "body": text_,
+                "prev_hash": prev_hash,
+                "entry_hash": entry_hash,
+                "anchor_state": AnchorState.QUEUED.value,
+            },
         )
-        session.add(row)
-        session.flush()
-        return row
+        return entry_hash
 
     def audit_log(self) -> list[AuditRow]:
         """The whole audit log, oldest first."""

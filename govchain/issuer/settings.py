@@ -94,6 +94,17 @@ class IssuerSettings(GovchainSettings):
         description="Keystore label (<data>/chain/keys) of the account that owns the status "
         "list; suspension and revocation write through it.",
     )
+    issuer_agent_did: str | None = Field(
+        default=None,
+        pattern=r"^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{40,60}$",
+        description="The issuer ACA-Py agent's did:key (Ed25519) that signs the JSON-LD "
+        "credentials issued over DIDComm; it must be registered in the TrustRegistry for "
+        "the office. Without it the DIDComm channel is off. The agent's admin URL and API "
+        "key are the GOVCHAIN_AGENTS_* settings.",
+    )
+    issuer_didcomm_invitation_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    issuer_didcomm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    issuer_didcomm_poll_seconds: float = Field(default=0.5, gt=0, le=60)
 
     @model_validator(mode="after")
     def _check_issuer(self) -> Self:
@@ -143,6 +154,11 @@ class IssuerSettings(GovchainSettings):
     def oidc_redirect_uri(self) -> str:
         """Where "Login mit BürgerID" sends the browser back to (register it there)."""
         return f"{self.credential_issuer}/issuer/anmeldung/rueckkehr"
+
+    @property
+    def didcomm(self) -> bool:
+        """Whether the DIDComm channel (issuer ACA-Py agent) is configured."""
+        return self.issuer_agent_did is not None
 
     def office(self, office_id: str) -> Office | None:
         """The configured office with this id."""

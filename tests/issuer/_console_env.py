@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
+from govchain.agents.settings import AgentSettings
 from govchain.chain.deployment import DeploymentStore
 from govchain.chain.types import LevelOfAssurance
 from govchain.credentials import _samples
@@ -140,8 +141,11 @@ class Env:
         return str(response.json()["credentials"][0]["credential"])
 
 
-def start_env(vw: CredWorld, tmp: Path) -> Iterator[Env]:
-    """Verifier (OIDC provider) and issuer (OIDC client, console) on loopback."""
+def start_env(
+    vw: CredWorld, tmp: Path, *, agents: AgentSettings | None = None, **overrides: Any
+) -> Iterator[Env]:
+    """Verifier (OIDC provider) and issuer (OIDC client, console) on loopback; `agents`
+    and `overrides` (issuer settings) for the DIDComm channel's tests."""
     w, d = vw.world, vw.world.d
     verifier_port, issuer_port = free_port(), free_port()
     settings = issuer_settings(
@@ -150,6 +154,7 @@ def start_env(vw: CredWorld, tmp: Path) -> Iterator[Env]:
         issuer_oidc_provider=f"http://127.0.0.1:{verifier_port}/oidc",
         issuer_oidc_client_id=CLIENT_ID,
         issuer_oidc_client_secret=CLIENT_SECRET,
+        **overrides,
     )
     identity = issuer_identity(settings)
     d.trust.register_did(w.office_admin, vw.office, identity.did, identity.thumbprint)
@@ -182,6 +187,7 @@ def start_env(vw: CredWorld, tmp: Path) -> Iterator[Env]:
         clock=clock,
         anchoring=anchoring,
         status_writer=ChainStatusWriter(d.status, w.office_admin),
+        agents=agents,
     )
     verifier = Server(create_verifier(verifier_settings, clock=vw.now), verifier_port)
     with verifier as verifier_http, Server(app, issuer_port) as client:

@@ -17,8 +17,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from govchain.chain.types import CredentialStatus, LevelOfAssurance
+from govchain.cli import app
 from govchain.credentials import PolicyContext, VerificationRequest, present_credential
 from govchain.issuer._models import (
     ApplicationRow,
@@ -401,3 +403,91 @@ def test_landlord_confirms_a_move_only_strongly_and_only_for_the_registered_dwel
     offer = json.loads(query["credential_offer"][0])
     assert offer["credential_configuration_ids"] == ["landlord_confirmation_sd_jwt"]
     assert payload(credential)["landlord_identity_loa"] == 2
+
+
+def test_rejection_needs_a_reason_reaches_the_postfach_and_is_final(
+    env: Env, officials: dict[str, httpx.Client]
+) -> None:
+    ana = env.login(ANA)
+    app_id = apply(env, ana, "hund", dog_form(env))
+    olga, bernd = officials["olga"], officials["bernd"]
+    page = f"/issuer/konsole/antraege/{app_id}"
+    assert 'id="ablehnen"' in olga.get(page).text
+    assert (
+        "Begründung der Ablehnung"
+        in problem(env.post(olga, f"{page}/ablehnen", {"begruendung": "  "}, page=page), 422)[
+            "text"
+        ]
+    )
+    problem(env.post(bernd, f"{page}/ablehnen", {"begruendung": "x"}, page="/issuer/konsole"), 404)
+    problem(olga.post(f"{page}/ablehnen", data={"begruendung": "ohne Token"}), 403)
+    assert "eingereicht" in olga.get(page).text  # nothing changed
+    reason = "Kein Nachweis der Sachkunde trotz Nachforderung."
+    assert env.post(olga, f"{page}/ablehnen", {"begruendung": reason}, page=page).status_code == 303
+    postfach = text_of(ana.get("/issuer/postfach"))
+    assert "Antrag abgelehnt" in postfach and reason in postfach
+    mine = text_of(ana.get(f"/issuer/antraege/{app_id}"))
+    assert "abgelehnt" in mine and reason in mine
+    assert "kann nicht" in problem(env.post(olga, f"{page}/genehmigen", {}, page=page), 409)["text"]
+    again = env.post(olga, f"{page}/ablehnen", {"begruendung": reason}, page=page)
+    problem(again, 409)
+    service = env.issuing.app.state.issuer
+    decided = [
+        json.loads(r.body)
+        for r in service.audit_log()
+        if r.event == "application_decided" and r.subject_id == app_id
+    ]
+    assert decided == [decided[0]] and decided[0]["decision"] == "rejected"
+    assert decided[0]["reason"] == reason and decided[0]["by"].startswith("ordnungsamt-aachen/")
+    assert service.verify_audit_chain()
+
+
+def test_official_deactivated_by_the_cli_loses_the_console_at_once(
+    env: Env, officials: dict[str, httpx.Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dora = citizen("Dora", "Dienst", date(1971, 9, 9), SUBST)
+    row = env.console.add_official(
+        office="ordnungsamt-aachen",
+        role="sachbearbeitung",
+        given_name=dora.given_name,
+        family_name=dora.family_name,
+        birth_date=dora.birth_date.isoformat(),
+        registered_by="admin",
+    )
+    browser = env.login(dora, niveau="substanziell", ziel="/issuer/konsole")
+    assert browser.get("/issuer/konsole").status_code == 200
+    monkeypatch.setenv("GOVCHAIN_DATA_DIR", str(env.issuing.settings.data_dir))
+    runner = CliRunner()
+    done = runner.invoke(app, ["issuer", "official", "deactivate", row.id])
+    assert done.exit_code == 0, done.output
+    assert row.id in done.output and "deaktiviert" in done.output
+    assert "Nur eingetragene" in problem(browser.get("/issuer/konsole"), 403)["text"]
+    again = runner.invoke(app, ["issuer", "official", "deactivate", row.id])
+    assert again.exit_code == 1 and "bereits deaktiviert" in again.output
+    unknown = runner.invoke(app, ["issuer", "official", "deactivate", "nobody"])
+    assert unknown.exit_code == 1 and "gibt es nicht" in unknown.output
+    listed = runner.invoke(app, ["issuer", "official", "list", "--office", "ordnungsamt-aachen"])
+    assert f"{row.id}  ordnungsamt-aachen  sachbearbeitung  Dora Dienst  (deaktiviert)" in (
+        listed.output
+    )
+    assert officials["olga"].get("/issuer/konsole").status_code == 200  # the others stay
+    entries = [r for r in env.issuing.app.state.issuer.audit_log() if r.subject_id == row.id]
+    assert [r.event for r in entries] == ["official_registered", "official_deactivated"]
+    assert json.loads(entries[1].body)["by"] == "cli/admin"
+
+
+def test_without_an_issuer_agent_there_is_no_didcomm_option_and_a_clear_503(
+    env: Env, officials: dict[str, httpx.Client]
+) -> None:
+    ana = env.login(ANA)
+    app_id = apply(env, ana, "hund", dog_form(env))
+    page = f"/issuer/konsole/antraege/{app_id}"
+    assert env.post(officials["olga"], f"{page}/genehmigen", {}, page=page).status_code == 303
+    mine = f"/issuer/antraege/{app_id}"
+    assert "Aries-Wallet" not in ana.get(mine).text
+    did = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    refused = env.post(ana, f"{mine}/didcomm", {"wallet_did": did}, page=mine)
+    text = problem(refused, 503)["text"]
+    assert "Aries-Wallet (DIDComm) ist bei diesem Amt nicht eingerichtet" in text
+    assert "not set up" in text
+    assert 'id="angebot-qr"' in ana.get(mine).text  # the OID4VCI offer is untouched

@@ -32,7 +32,7 @@ def claims_file(tmp_path: Path) -> Path:
 def test_migrations_match_the_models_and_use_their_own_version_table(tmp_path: Path) -> None:
     service = IssuerService.open(issuer_settings(tmp_path / "data"), load_key=False)
     try:
-        assert current_revision(service.engine) == head_revision() == "i0002"
+        assert current_revision(service.engine) == head_revision() == "i0003"
         with service.engine.connect() as connection:
             context = MigrationContext.configure(
                 connection, opts={"version_table": "alembic_version_issuer"}
@@ -128,3 +128,24 @@ def test_settings_defaults_and_refusals(tmp_path: Path) -> None:
         )
     with pytest.raises(ValueError, match="status list"):
         IssuerSettings(data_dir=tmp_path, issuer_status_list_uri="https://elsewhere.example/1")
+
+
+def test_c_nonces_hold_across_workers_and_not_across_issuers(tmp_path: Path) -> None:
+    """Two services on one data directory (two worker processes) share the nonce key,
+    made once with mode 0600; an issuer with another data directory refuses the nonce."""
+    settings = issuer_settings(tmp_path / "data")
+    first = IssuerService.open(settings, load_key=False)
+    second = IssuerService.open(settings, load_key=False)
+    stranger = IssuerService.open(issuer_settings(tmp_path / "other"), load_key=False)
+    try:
+        nonce = first.nonce().c_nonce
+        now = first.now()
+        assert second._nonce_expiry(nonce, now) == now + settings.issuer_nonce_ttl_seconds
+        assert stranger._nonce_expiry(nonce, now) is None
+        assert first._nonce_expiry(nonce, now + settings.issuer_nonce_ttl_seconds) is None
+        key = settings.issuer_dir / "nonce-mac.key"
+        assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
+        assert [p.name for p in key.parent.iterdir() if p.name.startswith(".nonce")] == []
+    finally:
+        for service in (first, second, stranger):
+            service.close()

@@ -1,0 +1,317 @@
+"""The issuer's DIDComm channel with real ACA-Py agents: an approved application goes
+into a citizen's Aries wallet (a holder sub-wallet, played through govchain.agents) as a
+VCDM 2.0 JSON-LD credential signed by the issuer agent's did:key from the TrustRegistry;
+it verifies (ACA-Py + JsonLdVerifier on the chain) until the official revokes it in the
+console. With the issuer agent down the citizen gets a clear error and the application
+stays approved; the same application then goes through once the agent is back."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govchain.agents import (
+    AgentFleet,
+    AgentRole,
+    DidKeyType,
+    ProofOutcome,
+    ProofRequest,
+    SubWallet,
+    connect,
+    request_proof,
+)
+from govchain.agents.verification import JsonLdVerifier
+from govchain.chain.types import CredentialStatus, Did, LevelOfAssurance
+from govchain.credentials.dids import resolve_did
+from govchain.credentials.types import DangerousDogPermit, PolicyContext
+from govchain.credentials.verification import ReasonCode
+from govchain.issuer._models import (
+    ApplicationRow,
+    CredentialRow,
+    DidcommRow,
+    OfferRow,
+)
+from tests.agents.conftest import ACAPY, agent_settings, run
+from tests.credentials.conftest import CredWorld
+from tests.issuer._console_env import Env, citizen, problem, start_env, text_of
+from tests.verifier.conftest import vw
+
+__all__ = ["vw"]
+
+pytestmark = pytest.mark.ganache
+
+ANA = citizen("Ana", "Aries", date(1994, 6, 7), LevelOfAssurance.SUBSTANTIAL)
+OLGA = citizen("Olga", "Ordnung", date(1980, 5, 6), LevelOfAssurance.SUBSTANTIAL)
+LEA = citizen("Lea", "Leitung", date(1975, 1, 2), LevelOfAssurance.HIGH)
+CHIP = "276098106543210"
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentFleet]:
+    """A fleet of its own: the tests stop the issuer agent."""
+    if not ACAPY.is_file():
+        pytest.skip(f"ACA-Py is not installed ({ACAPY} missing); run scripts/bootstrap-agents.sh")
+    agents = AgentFleet(agent_settings(Path(tmp_path_factory.mktemp("issuer-agents"))))
+    agents.start()
+    yield agents
+    agents.stop()
+
+
+@pytest.fixture(scope="module")
+def agent_did(fleet: AgentFleet, vw: CredWorld) -> str:
+    """The issuer agent's did:key, registered for the office in the TrustRegistry."""
+
+    async def create() -> str:
+        async with fleet.client(AgentRole.ISSUER) as issuer:
+            return (await issuer.create_did(DidKeyType.ED25519)).did
+
+    did = run(create())
+    key = resolve_did(did).verification_methods[0].public_key
+    vw.world.d.trust.register_did(vw.world.office_admin, vw.office, Did(did), key.thumbprint())
+    return did
+
+
+@pytest.fixture(scope="module")
+def env(
+    vw: CredWorld, fleet: AgentFleet, agent_did: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Env]:
+    yield from start_env(
+        vw,
+        tmp_path_factory.mktemp("didcomm"),
+        agents=fleet.settings,
+        issuer_agent_did=agent_did,
+        issuer_didcomm_poll_seconds=0.2,
+    )
+
+
+@dataclass(frozen=True)
+class AriesWallet:
+    """Ana's Aries wallet: a holder sub-wallet and the did:key she binds credentials to."""
+
+    wallet: SubWallet
+    did: str
+
+
+@pytest.fixture(scope="module")
+def wallet(fleet: AgentFleet) -> AriesWallet:
+    async def create() -> AriesWallet:
+        async with fleet.client(AgentRole.HOLDER) as holder:
+            wallet = await holder.create_subwallet("Ana Aries", f"citizen-{uuid.uuid4()}")
+            async with holder.for_subwallet(wallet) as mine:
+                return AriesWallet(wallet, (await mine.create_did(DidKeyType.ED25519)).did)
+
+    return run(create())
+
+
+@pytest.fixture(scope="module")
+def officials(env: Env) -> dict[str, httpx.Client]:
+    for person, role in ((OLGA, "sachbearbeitung"), (LEA, "leitung")):
+        env.console.add_official(
+            office="ordnungsamt-aachen",
+            role=role,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            birth_date=person.birth_date.isoformat(),
+            registered_by="admin",
+        )
+    return {
+        "olga": env.login(OLGA, niveau="substanziell", ziel="/issuer/konsole"),
+        "lea": env.login(LEA, niveau="substanziell", ziel="/issuer/konsole"),
+    }
+
+
+def approved_dog_application(env: Env, ana: httpx.Client, olga: httpx.Client) -> str:
+    form = {
+        "role": "keeper",
+        "dog_name": "Rex",
+        "breed": "American Staffordshire Terrier",
+        "category": "listed",
+        "sex": "male",
+        "birth_year": "2020",
+        "chip_number": CHIP,
+        "insurer": "Rheinland Versicherung",
+        "policy_number": "HV-9911-02",
+        "insured_until": date(env.vw.today().year + 2, 1, 31).isoformat(),
+    }
+    applied = env.post(ana, "/issuer/antraege/neu/hund", form)
+    assert applied.status_code == 303, applied.text
+    app_id = applied.headers["location"].rsplit("/", 1)[1]
+    page = f"/issuer/konsole/antraege/{app_id}"
+    assert env.post(olga, f"{page}/genehmigen", {}, page=page).status_code == 303
+    return app_id
+
+
+def invitation_of(page_html: str) -> dict[str, Any]:
+    """What the wallet reads from the invitation link (the QR code's content)."""
+    found = re.search(r'id="einladung-link" href="([^"]+)"', page_html)
+    assert found, page_html
+    query = parse_qs(urlsplit(html.unescape(found.group(1))).query)
+    encoded = query["oob"][0]
+    decoded: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    )
+    return decoded
+
+
+def wait_for_page(browser: httpx.Client, path: str, text: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        page = text_of(browser.get(path))
+        if text in page or time.monotonic() >= deadline:
+            return page
+        time.sleep(0.2)
+
+
+def prove(fleet: AgentFleet, vw: CredWorld, wallet: AriesWallet, issuer_did: str) -> ProofOutcome:
+    """Ana shows the permit to the verifier agent; govchain checks it on the chain."""
+
+    async def body() -> ProofOutcome:
+        async with (
+            fleet.client(AgentRole.HOLDER) as holder,
+            fleet.client(AgentRole.VERIFIER) as verifier,
+            holder.for_subwallet(wallet.wallet) as mine,
+        ):
+            return await request_proof(
+                await connect(verifier, mine),
+                ProofRequest(
+                    DangerousDogPermit(),
+                    issuers=(issuer_did,),
+                    context=PolicyContext(chip_number=CHIP),
+                ),
+                verifier=JsonLdVerifier(status=vw.status, trust=vw.trust, clock=vw.now),
+                at=vw.now(),
+            )
+
+    return run(body())
+
+
+def test_approved_application_goes_into_the_aries_wallet_and_revocation_reaches_it(  # noqa: PLR0915 one story
+    env: Env,
+    fleet: AgentFleet,
+    agent_did: str,
+    wallet: AriesWallet,
+    officials: dict[str, httpx.Client],
+    vw: CredWorld,
+) -> None:
+    ana = env.login(ANA)
+    app_id = approved_dog_application(env, ana, officials["olga"])
+    mine = f"/issuer/antraege/{app_id}"
+    page = ana.get(mine).text
+    assert 'id="didcomm"' in page and "Aries-Wallet (DIDComm)" in page
+
+    # a DID that is no Ed25519 did:key is refused, nothing stored
+    bad = env.post(ana, f"{mine}/didcomm", {"wallet_did": "did:web:example.org"}, page=mine)
+    assert "Ed25519-did:key" in problem(bad, 422)["text"]
+
+    # the issuer agent is down: one clear sentence, the application stays approved
+    fleet[AgentRole.ISSUER].stop()
+    try:
+        down = env.post(ana, f"{mine}/didcomm", {"wallet_did": wallet.did}, page=mine)
+        text = problem(down, 503)["text"]
+        assert "Aries-Agent des Amtes ist nicht erreichbar" in text
+        assert "der Antrag bleibt genehmigt" in text and "cannot be reached" in text
+        assert "127.0.0.1:" not in text  # the agent's admin URL is not shown
+        after = ana.get(mine).text
+        assert "genehmigt" in text_of(ana.get(mine)) and 'id="angebot-qr"' in after
+        assert 'id="einladung-qr"' not in after
+        engine = env.issuing.app.state.issuer.engine
+        with Session(engine) as session:
+            assert list(session.scalars(select(DidcommRow))) == []
+            app = session.get(ApplicationRow, app_id)
+            assert app is not None and app.state == "approved"
+    finally:
+        fleet[AgentRole.ISSUER].start()
+
+    # the agent is back: the invitation (QR + link), the wallet connects, the credential comes
+    chosen = env.post(ana, f"{mine}/didcomm", {"wallet_did": wallet.did}, page=mine)
+    assert chosen.status_code == 303, chosen.text
+    page = ana.get(mine).text
+    assert 'id="einladung-qr"' in page and "<svg" in page and "viewBox" in page
+    invitation = invitation_of(page)
+
+    async def scan() -> None:
+        async with (
+            fleet.client(AgentRole.HOLDER) as holder,
+            holder.for_subwallet(wallet.wallet) as mine_wallet,
+        ):
+            await mine_wallet.receive_invitation(invitation, alias="Ordnungsamt Aachen")
+
+    run(scan())
+    issued_page = wait_for_page(ana, mine, "Nachweis übernommen")
+    assert "Nachweis übernommen" in issued_page, issued_page
+
+    async def stored() -> list[dict[str, Any]]:
+        async with (
+            fleet.client(AgentRole.HOLDER) as holder,
+            holder.for_subwallet(wallet.wallet) as mine_wallet,
+        ):
+            return await mine_wallet.w3c_credentials()
+
+    (record,) = run(stored())
+    credential = record["cred_value"]
+    assert credential["issuer"] == agent_did
+    assert credential["credentialSubject"]["id"] == wallet.did
+    assert credential["credentialSubject"]["dog"]["chip_number"] == CHIP
+    assert credential["credentialSubject"]["holder"]["family_name"] == "Aries"
+    assert credential["proof"]["type"] == "Ed25519Signature2020"
+
+    with Session(env.issuing.app.state.issuer.engine) as session:
+        app = session.get(ApplicationRow, app_id)
+        assert app is not None and app.state == "issued" and app.offer_uri is None
+        offer = session.get(OfferRow, app.offer_id)
+        assert offer is not None and offer.state == "withdrawn" and offer.claims is None
+        (row,) = session.scalars(select(CredentialRow).where(CredentialRow.offer_id == offer.id))
+        (didcomm,) = session.scalars(select(DidcommRow))
+    assert row.channel == "didcomm" and didcomm.state == "issued"
+    assert didcomm.credential_id == row.id
+    # the JSON-LD credential's status entry is the credential row's: one entry on chain
+    status = credential["credentialStatus"]
+    assert int(status["statusListIndex"]) == row.status_index
+    assert status["statusListCredential"] == f"{row.status_list_uri}/w3c"
+    assert "Der Code wurde" not in text_of(ana.get("/issuer/postfach"))
+    assert "über DIDComm in Ihre Aries-Wallet" in text_of(ana.get("/issuer/postfach"))
+    # the OID4VCI offer of the same application is dead now
+    assert 'id="angebot-qr"' not in ana.get(mine).text
+
+    service = env.issuing.app.state.issuer
+    entry = next(json.loads(r.body) for r in service.audit_log() if r.subject_id == row.id)
+    assert entry["event"] == "credential_issued" and entry["channel"] == "didcomm"
+    assert entry["issuer"] == agent_did and entry["status_index"] == row.status_index
+    assert service.verify_audit_chain()
+    assert all(r.anchor_state == "submitted" for r in service.audit_log())
+
+    first = prove(fleet, vw, wallet, agent_did)
+    assert first.exchange.is_verified, first.exchange.error_msg
+    assert first.result.valid, first.result
+
+    # the official revokes in the console: on chain, and the next proof is refused
+    lea = officials["lea"]
+    listing = "/issuer/konsole/nachweise"
+    assert "DIDComm" in lea.get(listing).text
+    revoke = {"aktion": "revoke", "begruendung": "Hund abgegeben"}
+    done = env.post(lea, f"/issuer/konsole/nachweise/{row.id}/status", revoke, page=listing)
+    assert done.status_code == 303, done.text
+    assert vw.status.status(row.status_list_uri, row.status_index) is CredentialStatus.REVOKED
+    second = prove(fleet, vw, wallet, agent_did)
+    assert second.exchange.is_verified, second.exchange.error_msg
+    assert not second.result.valid
+    assert ReasonCode.REVOKED in second.result.reasons, second.result
+
+    # issued is final: no second DIDComm issuance of the same application
+    again = env.post(ana, f"{mine}/didcomm", {"wallet_did": wallet.did}, page="/issuer/")
+    problem(again, 409)
