@@ -23,16 +23,19 @@ within one block.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import gzip
 import json
+import os
 import re
 import secrets
 import threading
 import time
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -360,8 +363,12 @@ class RandomIndexAllocator(IndexAllocator):
     """Uniformly random free indexes, never reused, optionally kept in a file.
 
     With a ``path``, indexes are reserved ``reserve`` at a time: the reservation is
-    written (atomically, fsynced) before any of its indexes is handed out, so after a
-    crash or restart a reserved index is skipped rather than handed out again.
+    written (atomically, fsynced, the folder too) before any of its indexes is handed
+    out, so after a crash or restart a reserved index is skipped rather than handed out
+    again. Several processes may share one file (the issuer's workers, the CLI): each
+    reservation is a read-modify-write of the file under an exclusive ``flock`` on
+    ``<path>.lock``, and reads what the others reserved first, so no two processes ever
+    draw the same index.
 
     Args:
         uri: the list's URI (for messages).
@@ -379,21 +386,57 @@ class RandomIndexAllocator(IndexAllocator):
         self._reserve = max(1, reserve)
         self._lock = threading.Lock()
         self._used = bytearray((size + 7) // 8)
-        if path is not None and path.exists():
-            self._load(path)
+        self._seen: tuple[int, int, int] | None = None  # the file version in _used
+        if path is not None:
+            with self._file_lock():
+                self._reload()
+        # Candidates, not the truth: an index another process reserved since stays in
+        # here until drawn, and is then skipped (``_used`` is the truth).
         self._free = [i for i in range(size) if not self._used[i >> 3] >> (i & 7) & 1]
         self._pool: list[int] = []
 
-    def _load(self, path: Path) -> None:
-        document = json.loads(path.read_text(encoding="utf-8"))
+    @property
+    def lock_path(self) -> Path:
+        """The file whose ``flock`` serialises reservations between processes."""
+        assert self.path is not None
+        return self.path.with_name(self.path.name + ".lock")
+
+    @contextlib.contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    @staticmethod
+    def _version(path: Path) -> tuple[int, int, int] | None:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _reload(self) -> None:
+        """Read the file if another process wrote it since we last saw it."""
+        assert self.path is not None
+        version = self._version(self.path)
+        if version is None or version == self._seen:
+            return
+        document = json.loads(self.path.read_text(encoding="utf-8"))
         if document.get("format") != _ALLOC_FORMAT or document.get("size") != self.size:
             raise StatusReferenceError(
-                self.uri, f"allocation file {path} does not fit", "Zuteilungsdatei passt nicht"
+                self.uri, f"allocation file {self.path} does not fit", "Zuteilungsdatei passt nicht"
             )
         used = zlib.decompress(b64url_decode(document["used"]))
         if len(used) != len(self._used):
             raise StatusReferenceError(self.uri, "allocation file damaged", "Datei beschädigt")
-        self._used[:] = used
+        # The file holds every reservation ever saved, ours included: a superset of _used.
+        merged = int.from_bytes(used, "little") | int.from_bytes(self._used, "little")
+        self._used[:] = merged.to_bytes(len(self._used), "little")
+        self._seen = version
 
     def _save(self) -> None:
         assert self.path is not None
@@ -404,31 +447,53 @@ class RandomIndexAllocator(IndexAllocator):
             "used": b64url_encode(zlib.compress(bytes(self._used), 9)),
         }
         atomic_write_text(self.path, json.dumps(document) + "\n", mode=0o600)
+        # The rename is durable only once the folder is synced: without it a crash could
+        # bring back the old file, and with it indexes already handed out.
+        folder = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+        self._seen = self._version(self.path)
 
-    def _draw(self) -> int:
-        free = self._free
-        pick = secrets.randbelow(len(free))
-        free[pick], free[-1] = free[-1], free[pick]
-        index = free.pop()
-        self._used[index >> 3] |= 1 << (index & 7)
-        return index
+    def _draw(self) -> int | None:
+        free, used = self._free, self._used
+        while free:
+            pick = secrets.randbelow(len(free))
+            free[pick], free[-1] = free[-1], free[pick]
+            index = free.pop()
+            if not used[index >> 3] >> (index & 7) & 1:
+                used[index >> 3] |= 1 << (index & 7)
+                return index
+        return None
+
+    def _draw_many(self, count: int) -> list[int]:
+        drawn: list[int] = []
+        while len(drawn) < count and (index := self._draw()) is not None:
+            drawn.append(index)
+        if not drawn:
+            raise StatusListFullError(self.uri)
+        return drawn
 
     def allocate(self) -> int:
-        """A random index never handed out before."""
+        """A random index never handed out before (by any process sharing the file)."""
         with self._lock:
             if not self._pool:
-                if not self._free:
-                    raise StatusListFullError(self.uri)
-                count = min(self._reserve, len(self._free)) if self.path is not None else 1
-                self._pool = [self._draw() for _ in range(count)]
-                if self.path is not None:
-                    self._save()
+                if self.path is None:
+                    self._pool = self._draw_many(1)
+                else:
+                    with self._file_lock():
+                        self._reload()
+                        self._pool = self._draw_many(self._reserve)
+                        self._save()
             return self._pool.pop()
 
     @property
     def remaining(self) -> int:
-        """Indexes not yet handed out (reserved ones count as handed out once saved)."""
-        return len(self._free) + len(self._pool)
+        """Indexes not yet handed out (reserved ones count as handed out once saved),
+        as far as this process has seen the file."""
+        taken = int.from_bytes(self._used, "little").bit_count()
+        return self.size - taken + len(self._pool)
 
 
 # --- exports -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import multiprocessing
 import stat
 import zlib
 from pathlib import Path
@@ -50,6 +51,7 @@ from govchain.credentials.status import (
     token_status_list_jwt,
 )
 from tests.conftest import free_port
+from tests.credentials import _allocating_child
 from tests.credentials.conftest import CredWorld, build_cred_world
 
 SHOW = [("dog", "chip_number"), ("insurance", "valid_until")]
@@ -102,6 +104,35 @@ def test_indexes_are_random_unique_and_never_reused(tmp_path: Path) -> None:
     assert second.remaining == MIN_LIST_SIZE - 128
     later = {second.allocate() for _ in range(1000)}
     assert not later & set(drawn)
+
+
+def test_processes_sharing_the_file_never_share_an_index(tmp_path: Path) -> None:
+    """Two processes (the issuer's workers) draw from one allocation file at the same time:
+    no index is handed out twice, and the file records both processes' reservations."""
+    path = tmp_path / "list-7.json"
+    context = multiprocessing.get_context("spawn")  # fork in a threaded pytest may deadlock
+    go = context.Event()
+    pipes, children = [], []
+    for _ in range(2):
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_allocating_child.allocate, args=(URI, MIN_LIST_SIZE, path, 2000, go, send)
+        )
+        child.start()
+        pipes.append(receive)
+        children.append(child)
+    go.set()
+    drawn = [pipe.recv() for pipe in pipes]
+    for child in children:
+        child.join(timeout=60)
+        assert child.exitcode == 0
+    first, second = set(drawn[0]), set(drawn[1])
+    assert len(first) == len(second) == 2000
+    assert not first & second  # 2 x 2000 of 131,072 at random would collide ~60 times
+    # Every reservation is in the file: a newcomer skips all 2 x 2000 (in 32-blocks).
+    later = RandomIndexAllocator(URI, MIN_LIST_SIZE, path=path, reserve=32)
+    assert later.remaining == MIN_LIST_SIZE - 2 * 2016
+    assert not {later.allocate() for _ in range(500)} & (first | second)
 
 
 def test_a_full_list_is_refused() -> None:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from govchain.credentials import _samples
+from govchain.credentials._encoding import b64url_decode, b64url_encode
 from govchain.credentials.holder import stored_claims
 from govchain.credentials.jose import parse_compact_jws
 from govchain.credentials.keys import SigningKey
@@ -244,6 +245,28 @@ def test_wrong_or_reused_nonce_is_invalid_nonce_and_consumes_nothing(offline: Is
     oauth_error(
         other.credential_response(other_token, request_body([replay])), 400, "invalid_nonce"
     )
+
+
+def test_expired_altered_and_forged_nonces_are_invalid_nonce(offline: Issuing) -> None:
+    """The c_nonce is stateless (expiry and 16 random bytes, MAC'd with the issuer's
+    key): an expired one, one whose expiry was pushed out, one with a forged MAC and a
+    second spelling of a good one are refused, and consume neither token nor nonce."""
+    wallet, token = redeemed(offline)
+    aud, ttl = offline.issuer, offline.settings.issuer_nonce_ttl_seconds
+    offline.clock.offset = -(ttl + 5)
+    try:
+        expired = wallet.nonce()  # made ttl + 5 seconds ago
+    finally:
+        offline.clock.offset = 0
+    nonce = wallet.nonce()
+    raw = b64url_decode(nonce)
+    pushed = (int.from_bytes(raw[:8], "big") + 3600).to_bytes(8, "big") + raw[8:]
+    forged = raw[:-1] + bytes([raw[-1] ^ 1])
+    for bad in (expired, b64url_encode(pushed), b64url_encode(forged), nonce + "="):
+        proof = wallet.proof(bad, aud, now(offline))
+        oauth_error(wallet.credential_response(token, request_body([proof])), 400, "invalid_nonce")
+    good = wallet.proof(nonce, aud, now(offline))
+    assert wallet.credential_response(token, request_body([good])).status_code == 200
 
 
 @pytest.mark.parametrize(
