@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bootstrap the ACA-Py agents: a separate virtual environment `.venv-agents` with
-# acapy-agent 1.7 (askar storage on SQLite included). It is separate from `.venv` because
+# acapy-agent 1.7 (askar storage on SQLite included) and its `bbs` extra (BBS+ for the
+# BürgerID's selective disclosure: ursa-bbs-signatures, a wheel with a prebuilt library). It is separate from `.venv` because
 # ACA-Py pins dependencies (pydantic, aiohttp, ...) that clash with govchain's.
 # Uses the same Python 3.13 interpreter as `.venv`. Re-running is cheap: pip runs again
 # only when the pinned requirement below changes.
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'bootstrap-agents: %s\n' "$*" >&2; }
 
-ACAPY_REQUIREMENT="acapy-agent==1.7.*"
+ACAPY_REQUIREMENT="acapy-agent[bbs]==1.7.*"
 VENV=.venv-agents
 
 is_new_enough() {
@@ -52,6 +53,8 @@ if ! stamp_ok "$VENV/.govchain-installed" "$inputs"; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet "$ACAPY_REQUIREMENT"
     "$VENV/bin/aca-py" --version >/dev/null
+    # BBS+ loads its native library through ctypes only when used: try it once here
+    "$VENV/bin/python" -c 'from ursa_bbs_signatures import BlsKeyPair; BlsKeyPair.generate_g2()'
     echo "$inputs" > "$VENV/.govchain-installed"
     say "installed in $((SECONDS - started)) s; $(du -sh "$VENV" | cut -f1) on disk"
 fi

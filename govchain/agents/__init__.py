@@ -16,6 +16,7 @@ from govchain.agents.errors import (
     AgentStartError,
     AgentTimeoutError,
     AgentUnavailableError,
+    DidKeyTypeError,
     ExchangeAbandonedError,
     ExchangeFailedError,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "Did",
     "DidInfo",
     "DidKeyType",
+    "DidKeyTypeError",
     "ExchangeAbandonedError",
     "ExchangeFailedError",
     "InvitationRecord",

@@ -10,6 +10,8 @@ Tree (below ``govchain.errors.GovchainError``)::
     ├── AgentTimeoutError           a protocol exchange did not reach the state awaited
     ├── ExchangeAbandonedError      an agent went down mid-exchange; govchain abandoned it
     ├── ExchangeFailedError         the other side refused or ended an exchange
+    ├── DidKeyTypeError             a DID's key does not fit the proof suite (BBS+ needs
+    │                               bls12381g2 did:keys); refused before anything is sent
     └── AgentRequestError           the admin API refused a call (status, path, detail)
         └── AgentAuthError          401/403: wrong admin API key or sub-wallet token
 
@@ -29,6 +31,7 @@ __all__ = [
     "AgentTimeoutError",
     "AgentUnavailableError",
     "AgentsNotInstalledError",
+    "DidKeyTypeError",
     "ExchangeAbandonedError",
     "ExchangeFailedError",
 ]
@@ -137,3 +140,25 @@ class ExchangeFailedError(AgentError):
         self.what = what
         self.record_id = record_id
         self.reason = reason
+
+
+class DidKeyTypeError(AgentError):
+    """The issuer's or the subject's DID has no key of the type the proof suite signs
+    with: ACA-Py would issue, and later proofs would fail without saying why (for BBS+,
+    the holder cannot derive a proof unless the subject is a bls12381g2 did:key)."""
+
+    def __init__(
+        self, role: str, role_de: str, did: str, proof_type: str, key_type: str, found: str
+    ) -> None:
+        shown = did if len(did) <= 60 else did[:57] + "..."
+        super().__init__(
+            f"The {role} {shown} is not a {key_type} did:key ({found}), so "
+            f"{proof_type} proofs with it would fail silently; use a {key_type} did:key.",
+            f"{role_de} {shown} ist kein {key_type}-did:key ({found}), daher würden "
+            f"{proof_type}-Nachweise damit stillschweigend scheitern; bitte einen "
+            f"{key_type}-did:key verwenden.",
+        )
+        self.role = role
+        self.did = did
+        self.proof_type = proof_type
+        self.key_type = key_type

@@ -52,12 +52,20 @@ from govchain.agents.errors import (
     AgentError,
     AgentTimeoutError,
     AgentUnavailableError,
+    DidKeyTypeError,
     ExchangeAbandonedError,
     ExchangeFailedError,
 )
 from govchain.agents.jsonld import VOCAB, to_jsonld_credential, type_name
 from govchain.agents.schemas import CredentialExchange, DidKeyType, PresentationExchange
-from govchain.agents.verification import JsonLdVerifier, presented_credentials
+from govchain.agents.verification import (
+    JsonLdVerifier,
+    bbs_status_entry,
+    presented_credentials,
+)
+from govchain.credentials.dids import resolve_did
+from govchain.credentials.errors import DidError
+from govchain.credentials.keys import KeyKind
 from govchain.credentials.status import StatusReference
 from govchain.credentials.types import (
     CredentialClaims,
@@ -75,6 +83,7 @@ __all__ = [
     "ProofOutcome",
     "ProofRequest",
     "ProofType",
+    "check_did_key_type",
     "connect",
     "issue",
     "request_proof",
@@ -99,6 +108,46 @@ class ProofType(StrEnum):
     def key_type(self) -> DidKeyType:
         """The did:key type the issuer and the subject need for this suite."""
         return DidKeyType.BLS12381G2 if self is ProofType.BBS_BLS_2020 else DidKeyType.ED25519
+
+    @property
+    def key_kind(self) -> KeyKind:
+        """The same as a govchain key kind (what ``resolve_did`` gives)."""
+        return KeyKind.BLS12381G2 if self is ProofType.BBS_BLS_2020 else KeyKind.ED25519
+
+
+def check_did_key_type(did: str, proof_type: ProofType, role: str = "subject") -> None:
+    """Refuse a DID that cannot sign or be the subject of `proof_type` proofs.
+
+    ACA-Py signs and derives proofs with the did:key of the issuer and of the
+    credential's subject. With the wrong key type it still issues, and the proofs fail
+    later without a word (the issue's warning for BBS+: the holder cannot derive a proof
+    unless the subject is a bls12381g2 did:key). So govchain checks first.
+
+    Args:
+        did: the issuer's DID or the credential subject's.
+        proof_type: the suite the credential is to be signed with.
+        role: "issuer" or "subject", for the message.
+
+    Raises:
+        DidKeyTypeError: not a did:key of ``proof_type.key_type``.
+    """
+    role_de = "Der Aussteller" if role == "issuer" else "Das Subjekt des Credentials"
+    role_en = "issuer" if role == "issuer" else "credential subject"
+    found: str | None = None
+    if not did.startswith("did:key:"):
+        found = "not a did:key"
+    else:
+        try:
+            kind = resolve_did(did).key.kind
+        except DidError as err:
+            found = err.message
+        else:
+            if kind is not proof_type.key_kind:
+                found = f"its key is {kind.value}"
+    if found is not None:
+        raise DidKeyTypeError(
+            role_en, role_de, did, proof_type.value, proof_type.key_type.value, found
+        )
 
 
 @dataclass(frozen=True)
@@ -133,7 +182,9 @@ class ProofRequest:
         issuers: accepted issuer DIDs (empty: any; trust is checked on chain anyway).
         fields: claims to ask for, as dotted paths below ``credentialSubject``
             (``"address.city"``); None asks for every required claim of the type.
-        limit_disclosure: only the named fields are disclosed (needs BBS+).
+        limit_disclosure: only the named fields are disclosed (needs
+            ``proof_type=ProofType.BBS_BLS_2020``; the validity period and the status
+            entry are always disclosed too, so govchain can check them).
         proof_type: the suite the credential must be signed with.
         context: what the type policy needs on the spot (zone, chip number, ...).
     """
@@ -144,6 +195,13 @@ class ProofRequest:
     limit_disclosure: bool = False
     proof_type: ProofType = ProofType.ED25519_2020
     context: PolicyContext = field(default_factory=PolicyContext)
+
+    def __post_init__(self) -> None:
+        if self.limit_disclosure and self.proof_type is not ProofType.BBS_BLS_2020:
+            raise ValueError(
+                "limit_disclosure needs proof_type=ProofType.BBS_BLS_2020: "
+                f"{self.proof_type.value} signs all claims together"
+            )
 
     def claim_paths(self) -> tuple[str, ...]:
         """The requested claim paths (the type's required top-level claims by default)."""
@@ -181,6 +239,14 @@ class ProofRequest:
         constraints: dict[str, Any] = {"fields": fields}
         if self.limit_disclosure:
             constraints["limit_disclosure"] = "required"
+            # ACA-Py reveals every path of a field that matches: validFrom always does
+            # (the field is satisfied), validUntil too when the credential has one, so
+            # an expiry cannot be withheld; and the status entry (bbs_status_entry).
+            # Without these JsonLdVerifier could not check validity and status.
+            fields += [
+                {"path": ["$.validFrom", "$.validUntil"]},
+                {"path": ["$.credentialStatus"]},
+            ]
         return {
             "id": str(uuid.uuid4()),
             "format": {"ldp_vp": {"proof_type": [self.proof_type.value]}},
@@ -337,11 +403,16 @@ async def issue(
     The credential gets a fresh ``urn:uuid`` id, the holder's did:key as subject (a
     fresh one of the key type `proof_type` needs unless `holder_did` is given) and the
     ``BitstringStatusListEntry`` of `status` (the same entry as the record's SD-JWT VC).
-    Returns once the holder has stored it. ExchangeFailedError if the holder refused it.
+    Returns once the holder has stored it. ExchangeFailedError if the holder refused it;
+    DidKeyTypeError, before anything is sent, if `issuer_did` or `holder_did` is not a
+    did:key of the type `proof_type` needs (BBS+: bls12381g2).
     """
     ctype = credential_type(vct)
     record = ctype.parse(claims)
-    if holder_did is None:
+    check_did_key_type(issuer_did, proof_type, "issuer")
+    if holder_did is not None:
+        check_did_key_type(holder_did, proof_type, "subject")
+    else:
         holder_did = (await connection.holder.create_did(proof_type.key_type)).did
     credential = to_jsonld_credential(
         record,
@@ -352,6 +423,8 @@ async def issue(
         status=status,
         valid_until=valid_until,
     )
+    if proof_type is ProofType.BBS_BLS_2020:
+        credential["credentialStatus"] = bbs_status_entry(credential["credentialStatus"])
     credential_id = f"urn:uuid:{uuid.uuid4()}"
     credential = {"id": credential_id, **credential}
     agent = connection.agent

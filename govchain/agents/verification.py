@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from govchain.agents.jsonld import type_of_credential
 from govchain.chain.types import Did
@@ -31,7 +31,7 @@ from govchain.credentials.verification import (
     Verifier,
 )
 
-__all__ = ["JsonLdVerifier", "presented_credentials"]
+__all__ = ["JsonLdVerifier", "bbs_status_entry", "presented_credentials"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +56,27 @@ def _unix(value: object) -> int | None:
         return None
 
 
-def _status_claim(entry: object) -> dict[str, Any]:
-    """The SD-JWT ``status`` claim of the same on-chain entry (or a refused reference)."""
+def bbs_status_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``BitstringStatusListEntry`` as a BBS+ credential carries it: each
+    ``statusMessage`` item named by an IRI (``<entry id>-<status>``).
+
+    ACA-Py 1.7 derives a BBS+ proof that does not verify when the revealed part holds
+    blank nodes (the unnamed ``statusMessage`` items); named, the whole entry can be
+    disclosed and checked. Same list, same index, same meaning as the SD-JWT VC's.
+    """
+    named = dict(entry)
+    named["statusMessage"] = [
+        {"id": f"{entry['id']}-{item['status']}", **item} for item in entry["statusMessage"]
+    ]
+    return named
+
+
+def _status_claim(entry: object, *, derived: bool = False) -> dict[str, Any]:
+    """The SD-JWT ``status`` claim of the same on-chain entry (or a refused reference).
+
+    A derived BBS+ credential (``derived``) carries ``bbs_status_entry``'s form, as it
+    comes out of RDF: literals as strings, ``statusMessage`` in any order.
+    """
     if not isinstance(entry, Mapping) or entry.get("type") != "BitstringStatusListEntry":
         raise StatusReferenceError(str(entry), "no BitstringStatusListEntry", "kein Eintrag")
     url, index = entry.get("statusListCredential"), entry.get("statusListIndex")
@@ -65,9 +84,45 @@ def _status_claim(entry: object) -> dict[str, Any]:
         raise StatusReferenceError(str(entry), "statusListCredential/Index", "Verweis")
     uri = str(StatusListUri.parse(url.removesuffix("/w3c")))
     reference = StatusReference(uri, int(str(index)))
-    if reference.bitstring_entry() != dict(entry):
+    expected = reference.bitstring_entry()
+    if derived:
+        differs = _plain(bbs_status_entry(expected)) != _plain(entry)
+    else:
+        differs = expected != dict(entry)
+    if differs:
         raise StatusReferenceError(uri, "entry differs from govchain's", "Eintrag weicht ab")
     return reference.to_claim()
+
+
+def _plain(value: object) -> object:
+    """A JSON-LD value as RDF gives it back: scalars as strings, sets unordered."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((_plain(v) for v in value), key=repr)
+    return str(value)
+
+
+_XSD: Final = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _native(value: object) -> object:
+    """Typed literals as native values: a derived BBS+ credential comes out of RDF, so
+    a number is ``{"type": "xsd:integer", "@value": "3"}`` where the issued one had 3."""
+    if isinstance(value, Mapping):
+        if set(value) == {"type", "@value"} and isinstance(value["@value"], str):
+            kind, text = str(value["type"]).removeprefix(_XSD), value["@value"]
+            if kind == "integer":
+                return int(text)
+            if kind == "boolean":
+                return text == "true"
+            if kind in ("double", "decimal"):
+                return float(text)
+            return text
+        return {k: _native(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    return value
 
 
 class JsonLdVerifier(Verifier):
@@ -116,12 +171,18 @@ class JsonLdVerifier(Verifier):
             return self._finish([failed])
         checks = [
             Check.of(CheckName.SIGNATURE, CheckOutcome.PASSED, ReasonCode.SIGNATURE_VALID),
-            # a Data Integrity proof covers every claim: nothing is withheld
+            # a Data Integrity proof covers every claim shown; a derived BBS+ proof
+            # (limit_disclosure) covers exactly the claims disclosed, and the type
+            # policy refuses when it needs one that was withheld
             Check.of(CheckName.DISCLOSURES, CheckOutcome.PASSED, ReasonCode.DISCLOSURES_VALID),
         ]
         subject = credential.get("credentialSubject")
         subject = subject if isinstance(subject, Mapping) else {}
+        proof = credential.get("proof")
+        derived = isinstance(proof, Mapping) and proof.get("type") == "BbsBlsSignatureProof2020"
         claims = {k: v for k, v in subject.items() if k not in {"id", "type"}}
+        if derived:
+            claims = {k: _native(v) for k, v in claims.items()}
         proof = presentation.get("proof")
         method = proof.get("verificationMethod") if isinstance(proof, Mapping) else None
         holder_did = str(method).split("#")[0] if method else None
@@ -137,7 +198,7 @@ class JsonLdVerifier(Verifier):
         payload: dict[str, Any] = {"iat": iat, "exp": _unix(credential.get("validUntil"))}
         payload = {k: v for k, v in payload.items() if v is not None}
         try:
-            payload["status"] = _status_claim(credential.get("credentialStatus"))
+            payload["status"] = _status_claim(credential.get("credentialStatus"), derived=derived)
         except StatusReferenceError as err:
             payload["status"] = {"invalid": err.message}
         ctype = type_of_credential(credential)

@@ -8,7 +8,10 @@ themselves by name; ``create_did`` and ``resolve_did`` dispatch on it.
   method ``<did>#0``.
 - did:key: ``did:key:z`` + base58btc(multicodec varint + public key); P-256 as
   ``p256-pub`` (0x1200) with the compressed point, Ed25519 as ``ed25519-pub`` (0xed)
-  with the 32-byte key; one verification method ``<did>#<multibase value>``.
+  with the 32-byte key, BLS12-381 G2 (the BBS+ keys of ACA-Py's wallets) as
+  ``bls12_381-g2-pub`` (0xeb, ``did:key:zUC7...``) with the 96-byte compressed point
+  (did:key method, W3C CCG, section "BLS 12381"; multiformats' multicodec table);
+  one verification method ``<did>#<multibase value>``.
 """
 
 from __future__ import annotations
@@ -29,7 +32,13 @@ from govchain.credentials._encoding import (
     json_loads_strict,
 )
 from govchain.credentials.errors import DidError
-from govchain.credentials.keys import KeyKind, PublicKey
+from govchain.credentials.keys import (
+    BLS12381G2_KEY_BYTES,
+    KeyFormatError,
+    KeyKind,
+    PublicKey,
+    check_bls12381g2_key,
+)
 
 __all__ = [
     "MAX_DID_JWK_LENGTH",
@@ -100,8 +109,8 @@ _METHODS: dict[str, DidMethod] = {}
 MAX_DID_JWK_LENGTH: Final = 2_000
 """A did:jwk of a P-256 key is about 140 characters; nothing longer is decoded."""
 MAX_DID_KEY_LENGTH: Final = 200
-"""A did:key of a P-256 key is 57 characters; nothing longer is decoded (base58 decoding
-takes time quadratic in the length)."""
+"""A did:key of a P-256 key is 57 characters, of a BLS12-381 G2 key 143; nothing longer
+is decoded (base58 decoding takes time quadratic in the length)."""
 
 
 class DidMethod(ABC):
@@ -159,6 +168,55 @@ _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(_B58)}
 _P256_PUB = bytes([0x80, 0x24])  # multicodec 0x1200 as unsigned varint
 _ED25519_PUB = bytes([0xED, 0x01])  # multicodec 0xed as unsigned varint
+_BLS12381G2_PUB = bytes([0xEB, 0x01])  # multicodec 0xeb (bls12_381-g2-pub) as unsigned varint
+# multicodec prefix -> (name in the multicodec table, key bytes after the prefix)
+_DID_KEY_CODECS: Final = {
+    _P256_PUB: ("p256-pub", 33),
+    _ED25519_PUB: ("ed25519-pub", 32),
+    _BLS12381G2_PUB: ("bls12_381-g2-pub", BLS12381G2_KEY_BYTES),
+}
+# Key types a did:key may carry that govchain does not take, named in the refusal
+_OTHER_CODECS: Final = {
+    0xE7: "secp256k1-pub",
+    0xEA: "bls12_381-g1-pub",
+    0xEC: "x25519-pub",
+    0xEE: "bls12_381-g1g2-pub",
+    0x1201: "p384-pub",
+    0x1202: "p521-pub",
+}
+
+
+def _varint(data: bytes) -> int | None:
+    """The unsigned varint at the start of ``data`` (at most 3 bytes), or None."""
+    value = 0
+    for shift, byte in enumerate(data[:3]):
+        value |= (byte & 0x7F) << (7 * shift)
+        if not byte & 0x80:
+            return value
+    return None
+
+
+def _key_bytes(raw: bytes) -> tuple[bytes, bytes]:
+    """Split a decoded did:key into its multicodec prefix and key, refusing other key
+    types and wrong lengths with a message that names them."""
+    prefix = raw[:2]
+    known = _DID_KEY_CODECS.get(prefix)
+    if known is None:
+        code = _varint(raw)
+        name = _OTHER_CODECS.get(code, "unknown") if code is not None else "unknown"
+        shown = f"0x{code:x} ({name})" if code is not None else "(no varint)"
+        takes = ", ".join(n for n, _ in _DID_KEY_CODECS.values())
+        raise KeyFormatError(
+            f"unsupported multicodec key type {shown}; govchain takes {takes}",
+            f"nicht unterstützter Multicodec-Schlüsseltyp {shown}; govchain nimmt {takes}",
+        )
+    name, length = known
+    if len(raw) - 2 != length:
+        raise KeyFormatError(
+            f"a key of type {name} is {length} bytes, this one {len(raw) - 2}",
+            f"ein Schlüssel vom Typ {name} hat {length} Bytes, dieser {len(raw) - 2}",
+        )
+    return prefix, raw[2:]
 
 
 def base58btc_encode(data: bytes) -> str:
@@ -186,13 +244,16 @@ def base58btc_decode(text: str) -> bytes:
 
 
 class DidKey(DidMethod):
-    """did:key with the multicodec p256-pub (compressed point) or ed25519-pub key."""
+    """did:key with the multicodec p256-pub (compressed point), ed25519-pub or
+    bls12_381-g2-pub (compressed G2 point) key."""
 
     name = "key"
 
     def create(self, key: PublicKey) -> Did:
-        """did:key of a P-256 or Ed25519 key."""
-        if key.kind is KeyKind.P256:
+        """did:key of a P-256, Ed25519 or BLS12-381 G2 key."""
+        if key.kind is KeyKind.BLS12381G2:
+            raw = _BLS12381G2_PUB + b64url_decode(key.jwk["x"])
+        elif key.kind is KeyKind.P256:
             point = ec.EllipticCurvePublicNumbers(
                 int.from_bytes(b64url_decode(key.jwk["x"]), "big"),
                 int.from_bytes(b64url_decode(key.jwk["y"]), "big"),
@@ -211,9 +272,9 @@ class DidKey(DidMethod):
                 raise ValueError("too long")
             if not value.startswith("z"):
                 raise ValueError("only base58btc multibase ('z') is supported")
-            raw = base58btc_decode(value[1:])
-            if raw.startswith(_P256_PUB) and len(raw) == 35:
-                point = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw[2:])
+            prefix, key_bytes = _key_bytes(base58btc_decode(value[1:]))
+            if prefix == _P256_PUB:
+                point = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), key_bytes)
                 numbers = point.public_numbers()
                 key = PublicKey.from_jwk(
                     {
@@ -223,17 +284,21 @@ class DidKey(DidMethod):
                         "y": b64url_encode(numbers.y.to_bytes(32, "big")),
                     }
                 )
-            elif raw.startswith(_ED25519_PUB) and len(raw) == 34:
+            elif prefix == _ED25519_PUB:
                 key = PublicKey.from_jwk(
-                    {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw[2:])}
+                    {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(key_bytes)}
                 )
             else:
-                raise ValueError("unsupported multicodec key type")
+                check_bls12381g2_key(key_bytes)  # the reason, in both languages
+                key = PublicKey.from_jwk(
+                    {"kty": "OKP", "crv": "BLS12381G2", "x": b64url_encode(key_bytes)}
+                )
             if self.create(key) != did:
                 raise ValueError("not the canonical encoding of the key")
         except ValueError as err:
+            de = err.message_de if isinstance(err, KeyFormatError) else str(err)
             raise DidError(
-                did, f"not a valid did:key ({err})", f"keine gültige did:key ({err})"
+                did, f"not a valid did:key ({err})", f"keine gültige did:key ({de})"
             ) from err
         return _document(did, value, key)
 

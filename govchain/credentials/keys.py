@@ -1,7 +1,9 @@
 """Signing keys, verification keys and the key stores that keep them.
 
 A ``SigningKey`` (P-256 for ES256, Ed25519 for EdDSA) signs JWS; a ``PublicKey``
-verifies. Private keys live in a ``KeyStore``; the first kind is an encrypted file per
+verifies. BLS12-381 G2 keys (BBS+, in the agents' wallets) are ``PublicKey``s too, so
+DIDs resolve to them and the TrustRegistry records their thumbprint; they verify nothing
+here. Private keys live in a ``KeyStore``; the first kind is an encrypted file per
 key (scrypt + AES-256-GCM, mode 0600, written atomically), a PKCS#11 store can follow
 under the same interface. A private key is never written unencrypted.
 
@@ -44,40 +46,127 @@ from govchain.credentials.errors import (
 )
 
 __all__ = [
+    "BLS12381G2_KEY_BYTES",
     "EncryptedFileKeyStore",
     "InMemoryKeyStore",
+    "KeyFormatError",
     "KeyKind",
     "KeyStore",
     "PublicKey",
     "SigningKey",
+    "check_bls12381g2_key",
     "create_key_store",
     "key_store_kinds",
 ]
 
 
 class KeyKind(StrEnum):
-    """The key types govchain signs with, named by their curve."""
+    """The key types govchain knows, named by their curve (the JWK ``crv``).
+
+    govchain signs with P-256 and Ed25519. BLS12-381 G2 keys are the BBS+ keys of
+    issuers and holders in ACA-Py's wallets: govchain resolves them (did:key) and takes
+    their thumbprint for the TrustRegistry, but never signs or verifies with them; the
+    agents do the BBS+ cryptography.
+    """
 
     P256 = "P-256"
     ED25519 = "Ed25519"
+    BLS12381G2 = "BLS12381G2"
 
     @property
     def alg(self) -> str:
-        """The JWS algorithm of this key type."""
-        return "ES256" if self is KeyKind.P256 else "EdDSA"
+        """The JWS algorithm of this key type.
+
+        A BLS12-381 G2 key signs no JWS, only BBS+ Data Integrity proofs; its ``alg`` is
+        the suite's name, which is no JWS algorithm, so it never matches a JWS header.
+        """
+        return _ALGS[self]
+
+    @property
+    def signs(self) -> bool:
+        """Whether govchain holds private keys of this kind and signs with them."""
+        return self is not KeyKind.BLS12381G2
+
+
+_ALGS: Final = {
+    KeyKind.P256: "ES256",
+    KeyKind.ED25519: "EdDSA",
+    KeyKind.BLS12381G2: "BbsBlsSignature2020",
+}
+
+
+class KeyFormatError(ValueError):
+    """A public key whose encoding is wrong, with the reason in English and German."""
+
+    def __init__(self, message: str, message_de: str) -> None:
+        super().__init__(message)
+        self.message_de = message_de
+
+
+# BLS12-381 G2 public keys, compressed: 96 bytes, the three top bits of the first byte
+# are flags (compressed, infinity, sign), then x = x_1 * I + x_0 as two 48-byte big-endian
+# field elements. This is the point serialization of the BBS signature draft
+# (draft-irtf-cfrg-bbs-signatures, appendix "Point serialization": octets_to_point_E2,
+# the ZCash format) that draft-ietf-cose-bls-key-representations-08 (section 2.2.1)
+# names for a JWK's "x".
+BLS12381G2_KEY_BYTES: Final = 96
+_BLS12381_P: Final = int(
+    "1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf"
+    "6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab",
+    16,
+)
+
+
+def check_bls12381g2_key(raw: bytes) -> None:
+    """Refuse bytes that are not a compressed BLS12-381 G2 public key (KeyFormatError).
+
+    Checks what the encoding says: length, flags, not the identity, both coordinates
+    below the field modulus. It does not compute on the curve (square root, subgroup):
+    govchain never uses the key, and ACA-Py refuses an invalid key when it verifies a
+    BBS+ proof, so a key that is no curve point can never have signed anything. The
+    arithmetic in pure Python would cost tens of milliseconds per unknown DID.
+    """
+    if len(raw) != BLS12381G2_KEY_BYTES:
+        raise KeyFormatError(
+            f"a BLS12-381 G2 public key is {BLS12381G2_KEY_BYTES} bytes (compressed), "
+            f"not {len(raw)}",
+            f"ein öffentlicher BLS12-381-G2-Schlüssel hat {BLS12381G2_KEY_BYTES} Bytes "
+            f"(komprimiert), nicht {len(raw)}",
+        )
+    compressed, infinity = raw[0] & 0x80, raw[0] & 0x40
+    if not compressed:
+        raise KeyFormatError(
+            "not a compressed BLS12-381 G2 point (the compression flag is not set)",
+            "kein komprimierter BLS12-381-G2-Punkt (das Kompressionsbit fehlt)",
+        )
+    if infinity:
+        raise KeyFormatError(
+            "the point at infinity is not a public key",
+            "der unendlich ferne Punkt ist kein öffentlicher Schlüssel",
+        )
+    x_1 = int.from_bytes(bytes([raw[0] & 0x1F]) + raw[1:48], "big")
+    x_0 = int.from_bytes(raw[48:], "big")
+    if x_1 >= _BLS12381_P or x_0 >= _BLS12381_P:
+        raise KeyFormatError(
+            "a coordinate of the BLS12-381 G2 key is not below the field modulus",
+            "eine Koordinate des BLS12-381-G2-Schlüssels liegt nicht unter dem Modul des Körpers",
+        )
 
 
 _ECDSA_SHA256: Final = ec.ECDSA(hashes.SHA256())
 _P256: Final = ec.SECP256R1()
 _P256_ORDER: Final = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-_MAX_JWK_MEMBER: Final = 64  # base64url of a 32-byte coordinate is 43 characters
+# base64url of a 32-byte coordinate is 43 characters, of a 96-byte BLS12-381 G2 key 128
+_MAX_JWK_MEMBER: Final = 128
 
 
 class PublicKey:
-    """A verification key (P-256 or Ed25519) built from a public JWK.
+    """A verification key (P-256 or Ed25519) built from a public JWK, or a BLS12-381 G2
+    key (BBS+, held by the agents) that govchain only identifies and thumbprints.
 
-    Construction checks the point; use ``PublicKey.from_jwk`` to share parsed keys,
-    which a verifier sees again and again (issuer keys, holder keys of one wallet).
+    Construction checks the point (for BLS12-381 G2: its encoding); use
+    ``PublicKey.from_jwk`` to share parsed keys, which a verifier sees again and again
+    (issuer keys, holder keys of one wallet).
     """
 
     __slots__ = ("_key", "_thumbprint", "alg", "jwk", "kind")
@@ -86,7 +175,8 @@ class PublicKey:
         kty, crv, x = public_jwk.get("kty"), public_jwk.get("crv"), public_jwk.get("x")
         if not isinstance(x, str):
             raise ValueError("JWK without x")
-        self._key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+        # None for a BLS12-381 G2 key: govchain never verifies with it
+        self._key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | None
         if kty == "EC" and crv == "P-256":
             y = public_jwk.get("y")
             xb, yb = b64url_decode(x), b64url_decode(y if isinstance(y, str) else "")
@@ -105,6 +195,16 @@ class PublicKey:
             self._key = ed25519.Ed25519PublicKey.from_public_bytes(xb)
             self.jwk = {"crv": "Ed25519", "kty": "OKP", "x": x}
             self.kind = KeyKind.ED25519
+        elif kty == "OKP" and crv == "BLS12381G2":
+            # JWK of draft-ietf-cose-bls-key-representations-08, section 2.2.1 (and its
+            # appendix A.1 examples): kty "OKP", crv "BLS12381G2", x = base64url of the
+            # 96-byte compressed point. Drafts -00 to -02 spelled the curve "Bls12381G2",
+            # -03 to -07 used kty "EC" with x and y; -08 is the current one. The
+            # RFC 7638 thumbprint is taken over exactly these three members.
+            check_bls12381g2_key(b64url_decode(x))
+            self._key = None
+            self.jwk = {"crv": "BLS12381G2", "kty": "OKP", "x": x}
+            self.kind = KeyKind.BLS12381G2
         else:
             raise ValueError(f"unsupported key type {kty}/{crv}")
         self.alg = self.kind.alg
@@ -124,7 +224,12 @@ class PublicKey:
         return _cached_public_key(kty, crv, x, y)
 
     def verify(self, signature: bytes, data: bytes) -> bool:
-        """Whether ``signature`` (JWS format: raw r||s for ES256) signs ``data``."""
+        """Whether ``signature`` (JWS format: raw r||s for ES256) signs ``data``.
+
+        Always False for a BLS12-381 G2 key: BBS+ proofs are verified by ACA-Py.
+        """
+        if self._key is None:
+            return False
         try:
             if isinstance(self._key, ec.EllipticCurvePublicKey):
                 if len(signature) != 64:
@@ -186,10 +291,14 @@ class SigningKey:
 
     @classmethod
     def generate(cls, kind: KeyKind = KeyKind.P256) -> SigningKey:
-        """A fresh random key."""
+        """A fresh random key (P-256 or Ed25519; BLS keys live in the agents' wallets)."""
         if kind is KeyKind.P256:
             return cls(jwk.JWK.generate(kty="EC", crv="P-256"))
-        return cls(jwk.JWK.generate(kty="OKP", crv="Ed25519"))
+        if kind is KeyKind.ED25519:
+            return cls(jwk.JWK.generate(kty="OKP", crv="Ed25519"))
+        raise ValueError(
+            f"govchain does not sign with {kind.value} keys; an agent's wallet holds them"
+        )
 
     @classmethod
     def from_private_jwk(cls, private_jwk: Mapping[str, Any]) -> SigningKey:

@@ -17,6 +17,7 @@ from govchain.agents import (
     DidKeyType,
     ProofOutcome,
     ProofRequest,
+    ProofType,
     connect,
     issue,
     request_proof,
@@ -65,11 +66,17 @@ def test_definition_asks_for_the_type_the_issuer_and_the_required_claims() -> No
     assert fields[1]["filter"] == {"enum": ["did:a", "did:b"]}
     assert fields[2:] == [{"path": ["$.credentialSubject.given_name"]}]
     # BBS+ selective disclosure: the type is selected by its IRI (no $.type[*] field)
-    bbs = ProofRequest(CitizenId(), fields=("given_name",), limit_disclosure=True)
+    bbs = ProofRequest(
+        CitizenId(),
+        fields=("given_name",),
+        limit_disclosure=True,
+        proof_type=ProofType.BBS_BLS_2020,
+    )
     (descriptor,) = bbs.definition()["input_descriptors"]
     assert descriptor["schema"] == [{"uri": "https://vocab.govchain.de/v1#CitizenId"}]
     assert descriptor["constraints"]["limit_disclosure"] == "required"
-    assert descriptor["constraints"]["fields"] == [{"path": ["$.credentialSubject.given_name"]}]
+    assert descriptor["constraints"]["fields"][0] == {"path": ["$.credentialSubject.given_name"]}
+    assert all("$.type[*]" not in f["path"] for f in descriptor["constraints"]["fields"])
 
 
 def _register(chain: CredWorld, did: str) -> None:

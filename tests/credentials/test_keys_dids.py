@@ -63,7 +63,7 @@ def test_did_key_vectors_resolve_and_round_trip(did: str) -> None:
     assert document.to_json()["verificationMethod"][0]["type"] == "JsonWebKey"
 
 
-@pytest.mark.parametrize("kind", list(KeyKind))
+@pytest.mark.parametrize("kind", [k for k in KeyKind if k.signs])
 def test_did_jwk_is_the_base64url_jwk(kind: KeyKind) -> None:
     key = SigningKey.generate(kind).public_key
     did = create_did(key, "jwk")
