@@ -181,6 +181,53 @@ def demo(
     )
 
 
+@app.command()
+@_fails_clearly
+def up(
+    without: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--without",
+            help="Einen Teil auslassen (wiederholbar): agents, issuer, verifier, wallet, "
+            "platform. / Leave a part out (repeat).",
+        ),
+    ] = None,
+) -> None:
+    """Startet die Region bis Strg-C: Chain, Verträge, Agenten und die vier Dienste. /
+    Run the local region until Ctrl-C: chain, contracts, agents and the four services."""
+    from govchain.up import Region, chain_parts, ensure_deployed, service_parts
+
+    settings = _settings()
+    chain = chain_parts(settings)
+    services, notes = service_parts(set(without or ()), _service_settings)
+    for note in notes:
+        console.print(f"[yellow]Hinweis:[/] {note}", highlight=False)
+    Region.check_ports([*chain, *services])
+
+    def _stop(signum: int, frame: object) -> None:
+        del signum, frame
+        raise KeyboardInterrupt
+
+    def say(line: str) -> None:
+        console.print(line, highlight=False)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    region = Region(settings.data_dir / "logs", say=say)
+    console.print(f"Starte die Region (Protokolle in {region.log_dir}) …", highlight=False)
+    try:
+        with region:
+            for part in chain:
+                region.start(part)
+            ensure_deployed(region, settings)
+            for part in services:
+                region.start(part)
+            console.print("Alles läuft. Beenden mit Strg-C.")
+            region.watch()
+    except KeyboardInterrupt:
+        console.print("[green]✔[/] Region gestoppt.")
+
+
 # --- contracts ------------------------------------------------------------------------
 
 
