@@ -5,10 +5,14 @@ start without an ini file.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from alembic import command
@@ -18,7 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["Migrations", "open_engine", "run_alembic_env"]
+__all__ = ["Migrations", "WriteLock", "open_engine", "run_alembic_env"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +71,61 @@ def open_engine(url: str, *, immediate_transactions: bool = False) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+class WriteLock:
+    """Serialises a service's write transactions across its threads and, for a SQLite
+    file, across its worker processes on this machine.
+
+    SQLite lets one writer in at a time and makes the others wait in its busy handler,
+    which sleeps in growing steps (up to 100 ms a try), so under load a write can sleep
+    long after the file is free again. Here waiters queue on an exclusive ``flock`` of
+    a file beside the database instead, and the kernel wakes the next one the moment the
+    lock is released. (PostgreSQL needs no file: ``open_engine`` takes an advisory lock
+    in each transaction; the thread lock still keeps one process's writers in line.)
+    """
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        database = parsed.database
+        self._path: Path | None = None
+        if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
+            self._path = Path(f"{database}.write-lock")
+        self._thread = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int:
+        # one descriptor per process: a descriptor inherited across fork() would share
+        # its lock with the parent and exclude nothing
+        if self._fd is None or self._pid != os.getpid():
+            assert self._path is not None
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def __enter__(self) -> None:
+        self._thread.acquire()
+        if self._path is None:
+            return
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_EX)
+        except BaseException:
+            self._thread.release()
+            raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if self._path is not None and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread.release()
 
 
 _WAL_SWITCH_SECONDS = 30.0

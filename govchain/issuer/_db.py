@@ -23,6 +23,7 @@ __all__ = [
     "head_revision",
     "migrate",
     "open_engine",
+    "open_read_engine",
 ]
 
 VERSION_TABLE = "alembic_version_issuer"
@@ -37,6 +38,12 @@ def alembic_config(url: str | None = None) -> Config:
 def open_engine(url: str) -> Engine:
     """An engine for ``url`` with immediate transactions (see the module docstring)."""
     return _open_engine(url, immediate_transactions=True)
+
+
+def open_read_engine(url: str) -> Engine:
+    """An engine for reads only: ordinary (deferred) transactions, which on SQLite in WAL
+    mode read the last commit without waiting for, or holding up, the writer."""
+    return _open_engine(url)
 
 
 def migrate(engine: Engine) -> None:

@@ -385,7 +385,7 @@ class DidcommChannel:
         console = self.console
         service = console.issuer
         now = console.now()
-        with service._lock, self._sessions.begin() as session:
+        with service.write_lock, self._sessions.begin() as session:
             row = session.get(DidcommRow, didcomm_id)
             if row is None or row.state != DidcommState.INVITED.value:
                 return None  # another pass took it
@@ -438,7 +438,7 @@ class DidcommChannel:
         console = self.console
         service = console.issuer
         now = console.now()
-        with service._lock, self._sessions.begin() as session:
+        with service.write_lock, self._sessions.begin() as session:
             row = session.get(DidcommRow, prepared.didcomm_id)
             app = session.get(ApplicationRow, prepared.application_id)
             offer = session.get(OfferRow, prepared.offer_id)

@@ -21,7 +21,13 @@ from govchain.issuer._didcomm import DidcommChannel, IssuerAgent
 from govchain.issuer._oidc import OidcClient
 from govchain.issuer._status import StatusWriter, connect_status_writer
 from govchain.issuer.console import Console
-from govchain.issuer.errors import InvalidTokenError, IssuerError, OAuthError, OfferInputError
+from govchain.issuer.errors import (
+    InvalidTokenError,
+    IssuerError,
+    OAuthError,
+    OfferInputError,
+    RequestBodyError,
+)
 from govchain.issuer.service import IssuerService
 from govchain.issuer.settings import IssuerSettings
 from govchain.platform.anchoring.service import AnchoringService
@@ -162,19 +168,7 @@ def create_app(
         return page if page is not None else error_response(err)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, err: RequestValidationError) -> JSONResponse:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return JSONResponse(
-            problem_members(
-                422,
-                "invalid-request",
-                "Invalid request",
-                f"The request is invalid at {where}: {first.get('msg')}.",
-                f"Die Anfrage ist ungültig bei {where}: {first.get('msg')}.",
-            ),
-            status_code=422,
-            media_type=PROBLEM_MEDIA_TYPE,
-        )
+    async def _invalid(request: Request, err: RequestValidationError) -> Response:
+        return error_response(RequestBodyError.from_errors(err.errors()))
 
     return app

@@ -493,7 +493,7 @@ class Console:
         if problems or born is None:
             raise _refuse_form(problems)
         now = self.now()
-        with self.issuer._lock, self._sessions.begin() as session:
+        with self.issuer.write_lock, self._sessions.begin() as session:
             for other in session.scalars(
                 select(OfficialRow).where(
                     OfficialRow.birth_date == born.isoformat(), OfficialRow.active.is_(True)
@@ -544,7 +544,7 @@ class Console:
         console); the row stays for the audit trail, and the person can be registered
         again later."""
         now = self.now()
-        with self.issuer._lock, self._sessions.begin() as session:
+        with self.issuer.write_lock, self._sessions.begin() as session:
             row = session.get(OfficialRow, official_id.strip())
             if row is None:
                 raise NotFoundError("official", "Diese Sachbearbeitung")
@@ -880,7 +880,7 @@ class Console:
         self.office_application(official, application_id)
         now = self.now()
         actor = self.actor(official)
-        with self.issuer._lock, self._sessions.begin() as session:
+        with self.issuer.write_lock, self._sessions.begin() as session:
             row = session.get(ApplicationRow, application_id)
             assert row is not None
             self._move(row, ApplicationState.REJECTED)
@@ -1017,7 +1017,7 @@ class Console:
         except OfferInputError as err:
             raise FormInputError(err.message, err.message_de, err.problems) from err
         now = self.now()
-        with self.issuer._lock, self._sessions.begin() as session:
+        with self.issuer.write_lock, self._sessions.begin() as session:
             row = session.get(ApplicationRow, app.id)
             assert row is not None
             if official is not None:
@@ -1185,7 +1185,7 @@ class Console:
             ) from err
         now = self.now()
         actor = self.actor(official)
-        with self.issuer._lock, self._sessions.begin() as session:
+        with self.issuer.write_lock, self._sessions.begin() as session:
             row = session.get(CredentialRow, credential.id)
             assert row is not None
             row.status = target.value
@@ -1269,7 +1269,7 @@ class Console:
             enrolled_at=now,
             offer_id=created.offer_id,
         )
-        with self.issuer._lock, self._sessions.begin() as session:
+        with self.issuer.write_lock, self._sessions.begin() as session:
             session.add(row)
             self.issuer._audit(
                 session,
@@ -1382,7 +1382,7 @@ class Console:
             registered_by=self.actor(official),
             registered_at=now,
         )
-        with self.issuer._lock, self._sessions.begin() as session:
+        with self.issuer.write_lock, self._sessions.begin() as session:
             session.add(row)
             self.issuer._audit(
                 session,
@@ -1483,7 +1483,7 @@ class Console:
             office=office.id,
         )
         now = self.now()
-        with self.issuer._lock, self._sessions.begin() as session:
+        with self.issuer.write_lock, self._sessions.begin() as session:
             self.issuer._audit(
                 session,
                 AuditEvent.LANDLORD_CONFIRMED,

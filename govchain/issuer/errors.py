@@ -3,6 +3,8 @@
 Tree (below ``govchain.errors.ServiceError``)::
 
     IssuerError                              400 issuer-error
+    ├── RequestBodyError                     422 invalid-request     body does not fit the schema
+    │   └── RequestTooLargeError             413 request-too-large
     ├── OfferInputError                      422 invalid-offer       bad type, claims or tx_code
     ├── OfferNotFoundError                   404 offer-not-found     unknown, used or expired offer
     ├── IssuerNotReadyError                  503 issuer-not-ready    no status list configured
@@ -42,6 +44,9 @@ it, the RFC 9457 members every govchain service uses (``type``, ``title``, ``sta
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from govchain.errors import ServiceError
 
 __all__ = [
@@ -72,6 +77,8 @@ __all__ = [
     "OAuthError",
     "OfferInputError",
     "OfferNotFoundError",
+    "RequestBodyError",
+    "RequestTooLargeError",
     "StatusWriteError",
     "TokenRequestError",
     "TransitionRefusedError",
@@ -85,6 +92,30 @@ class IssuerError(ServiceError):
 
     status = 400
     code = "issuer-error"
+
+
+class RequestBodyError(IssuerError):
+    """A request body that does not fit the endpoint's schema, or is too large."""
+
+    status = 422
+    code = "invalid-request"
+
+    @classmethod
+    def from_errors(cls, errors: Sequence[Mapping[str, Any]]) -> RequestBodyError:
+        """The first of pydantic's validation errors, as one sentence each way."""
+        first = errors[0] if errors else {}
+        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        return cls(
+            f"The request is invalid at {where}: {first.get('msg')}.",
+            f"Die Anfrage ist ungültig bei {where}: {first.get('msg')}.",
+        )
+
+
+class RequestTooLargeError(RequestBodyError):
+    """A request body larger than the endpoint takes."""
+
+    status = 413
+    code = "request-too-large"
 
 
 class OfferInputError(IssuerError):

@@ -22,7 +22,6 @@ import logging
 import os
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, delete, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from govchain._sql import WriteLock
 from govchain.credentials._encoding import b64url_decode, b64url_encode
 from govchain.credentials.errors import ClaimValidationError
 from govchain.credentials.issuer import Issuer, StatusListAllocation
@@ -40,7 +40,7 @@ from govchain.credentials.keys import EncryptedFileKeyStore, SigningKey
 from govchain.credentials.status import RandomIndexAllocator, StatusReference
 from govchain.credentials.types import CredentialType, credential_types
 from govchain.errors import GovchainError
-from govchain.issuer._db import migrate, open_engine
+from govchain.issuer._db import migrate, open_engine, open_read_engine
 from govchain.issuer._models import (
     AccessTokenRow,
     AnchorState,
@@ -169,6 +169,7 @@ _NONCE_CONSUMED: Final = text(
     "VALUES (:nonce_hash, :expires_at, :now) ON CONFLICT (nonce_hash) DO NOTHING"
 )
 _NONCE_PURGE: Final = text("DELETE FROM issuer_nonces WHERE expires_at < :before")
+_NONCE_USED: Final = text("SELECT 1 FROM issuer_nonces WHERE nonce_hash = :nonce_hash")
 _AUDIT_HEAD: Final = text("SELECT entry_hash FROM issuer_audit_log ORDER BY seq DESC LIMIT 1")
 # Inserts through the tables (not text): column defaults a later migration adds apply.
 _INSERT_OFFER: Final = insert(OfferRow)
@@ -268,9 +269,12 @@ class IssuerService:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock
         self.anchoring = anchoring
-        # One writer at a time in this process (SQLite's busy handler would make
-        # waiting threads sleep in steps of milliseconds; other processes still wait there)
-        self._lock = threading.Lock()
+        # One writer at a time, across this process's threads and the other workers on
+        # the same SQLite file (waiting in the kernel, not in SQLite's sleeping busy loop)
+        self.write_lock = WriteLock(engine.url.render_as_string(hide_password=False))
+        # reads that need no write lock (SQLite: no BEGIN IMMEDIATE; WAL readers never
+        # wait for the writer)
+        self._reader = open_read_engine(engine.url.render_as_string(hide_password=False))
         self._next_nonce_purge = 0
         self._nonce_key: bytes | None = None
         self._issuer: Issuer | None = None
@@ -307,6 +311,7 @@ class IssuerService:
     def close(self) -> None:
         """Release the database."""
         self.engine.dispose()
+        self._reader.dispose()
 
     # --- small helpers ----------------------------------------------------------------
 
@@ -464,7 +469,7 @@ class IssuerService:
             "office": office,
         }
         row = OfferRow(**values)  # not added to a session: it only feeds the document
-        with self._lock, self.engine.begin() as connection:
+        with self.write_lock, self.engine.begin() as connection:
             connection.execute(_INSERT_OFFER, values)
             self._audit(
                 connection,
@@ -548,7 +553,7 @@ class IssuerService:
         tx_code = form.get("tx_code")
         now = self.now()
         refusal: InvalidGrantError | None = None
-        with self._lock, self.engine.begin() as connection:
+        with self.write_lock, self.engine.begin() as connection:
             row = connection.execute(_OFFER_BY_CODE, {"code_hash": _sha256(code)}).first()
             if row is None:
                 raise InvalidGrantError(
@@ -697,8 +702,17 @@ class IssuerService:
 
     def _granted_configuration(self, token_hash: str | None, now: int) -> str:
         """The configuration the token grants (a read; refusals come first)."""
-        with self._lock, self.engine.begin() as connection:
+        with self.write_lock, self.engine.begin() as connection:
             return str(self._token_offer(connection, token_hash, now).configuration_id)
+
+    def _check_issuable(self, offer: Any, cid: str) -> None:
+        if offer.state != OfferState.REDEEMED or offer.claims is None:
+            raise InvalidTokenError(
+                "The access token was already used.",
+                "Das Zugangstoken wurde bereits verwendet.",
+            )
+        if offer.configuration_id != cid:
+            raise self._not_granted(offer.configuration_id, cid)
 
     @staticmethod
     def _not_granted(granted: str, cid: str) -> InvalidCredentialRequestError:
@@ -797,20 +811,23 @@ class IssuerService:
             if granted != cid:
                 raise self._not_granted(granted, cid) from err
             raise
-        issued: list[str] = []
-        with self._lock, self.engine.begin() as connection:
+        # Sign first, outside the writers' turn (a read sees the last commit and blocks
+        # no one); the write transaction then checks again that the token is unused, so
+        # two racing requests issue once (the loser's signed copies are dropped, their
+        # status indexes simply stay unused).
+        with self._reader.connect() as connection:
             offer = self._token_offer(connection, token_hash, now)
-            if offer.state != OfferState.REDEEMED or offer.claims is None:
-                raise InvalidTokenError(
-                    "The access token was already used.",
-                    "Das Zugangstoken wurde bereits verwendet.",
-                )
-            if offer.configuration_id != cid:
-                raise self._not_granted(offer.configuration_id, cid)
+        self._check_issuable(offer, cid)
+        claims = json.loads(offer.claims)
+        signed = [
+            (proof, issuer.issue(claims, holder=proof.key, vct=offer.vct)) for proof in proofs
+        ]
+        issued: list[str] = []
+        with self.write_lock, self.engine.begin() as connection:
+            offer = self._token_offer(connection, token_hash, now)
+            self._check_issuable(offer, cid)
             self._consume_nonces(connection, {p.nonce for p in proofs}, now)
-            claims = json.loads(offer.claims)
-            for proof in proofs:
-                credential = issuer.issue(claims, holder=proof.key, vct=offer.vct)
+            for proof, credential in signed:
                 assert credential.status is not None  # the issuer always has a list
                 row: dict[str, Any] = {
                     "id": secrets.token_hex(16),
@@ -909,7 +926,7 @@ class IssuerService:
         """
         if self.anchoring is None:
             return 0
-        with self._lock, self._sessions.begin() as session:
+        with self.write_lock, self._sessions.begin() as session:
             rows = list(
                 session.scalars(
                     select(AuditRow)

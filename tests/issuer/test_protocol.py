@@ -120,6 +120,18 @@ def test_offers_need_an_official(offline: Issuing) -> None:
     assert bad.status_code == 400
 
 
+def test_offer_bodies_that_are_not_json_or_too_large_are_refused(offline: Issuing) -> None:
+    headers = {**OFFICIAL, "content-type": "application/json"}
+    broken = offline.client.post("/issuer/v1/offers", content=b"{not json", headers=headers)
+    assert broken.status_code == 422, broken.text
+    assert broken.json()["type"].endswith("/invalid-request")
+    assert "ungültig bei body" in broken.json()["detail_de"]
+    huge = {"credential_type": MUSIC, "claims": {"x": "a" * 300_000}}
+    too_large = offline.client.post("/issuer/v1/offers", json=huge, headers=OFFICIAL)
+    assert too_large.status_code == 413, too_large.text
+    assert too_large.headers["content-type"] == "application/problem+json"
+
+
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
