@@ -333,7 +333,7 @@ def service_parts(
         )
     parts: list[Part] = []
     notes: list[str] = []
-    env: dict[str, str] = {}
+    env: dict[str, str] = {}  # for the verifier service only
     with_agents = "agents" not in without
     if with_agents and not default_acapy_executable().is_file():
         notes.append(
@@ -383,7 +383,7 @@ def service_parts(
                 govchain_command(key, "serve"),
                 ((host, port),),
                 f"http://{host}:{port}{path}",
-                env=env,
+                env=env if key == "verifier" else {},  # the agent's key goes nowhere else
             )
         )
     return parts, notes

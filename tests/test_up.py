@@ -234,3 +234,5 @@ def test_the_verifier_service_is_pointed_at_the_verifier_agent(tmp_path: Path) -
         f"http://{agents.agents_host}:{agents.agents_verifier_admin_port}"
     )
     assert ("127.0.0.1", agents.agents_holder_admin_port) in parts[0].ports
+    others = [p for p in parts if p.key not in {"agents", "verifier"}]
+    assert all("GOVCHAIN_VERIFIER_AGENT_ADMIN_API_KEY" not in p.env for p in others)
