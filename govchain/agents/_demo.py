@@ -173,7 +173,11 @@ async def _flow(
                 office_admin, list_id, reference.index, CredentialStatus.REVOKED
             )
             publisher = StatusListPublisher(
-                status, lambda: fleet.client(AgentRole.ISSUER), issuer_did, clock=now
+                status,
+                lambda: fleet.client(AgentRole.ISSUER),
+                issuer_did,
+                owner=office_admin.address,
+                clock=now,
             )
             listed = await publisher.credential(uri)
             bit = entry_of(read_bitstring_status_list(listed), reference.index)

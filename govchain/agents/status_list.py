@@ -17,6 +17,12 @@ platform app, because signing needs the issuer agent and the platform must not h
 issuer keys. A signed list is re-used while the chain's list is unchanged and younger
 than ``ttl``; a change on chain is served at the next request.
 
+Only this issuer's own lists are signed: a list whose owner on chain (the StatusRegistry's
+``owner``, the office's admin account that created it) is not the ``owner`` the publisher
+was made for is answered 404, so the issuer's key never vouches for another office's
+list. At most ``max_lists`` signed lists are kept (least recently used goes first): the
+URL chooses the list, and a request must never be able to fill memory.
+
 govchain's own verifiers do not fetch it: they read status from their own node
 (``JsonLdVerifier``), so the issuer never learns where a credential is shown.
 """
@@ -29,6 +35,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -67,10 +74,13 @@ class StatusListPublisher:
         signer: makes an admin client of the issuer agent (one per call: the server
             answers on its own threads and event loops).
         issuer_did: the issuer agent's did:key that signs (the credentials' issuer).
+        owner: the account that owns this issuer's lists on chain (the office's admin
+            account registered in the TrustRegistry); other lists are refused.
         valid_for: seconds from signing to ``validUntil``.
         ttl: seconds a signed list is served before it is signed again (also the list's
             ``ttl`` hint to relying parties, in milliseconds).
         clock: unix seconds (tests and the chain's time).
+        max_lists: how many signed lists are kept for re-use.
     """
 
     def __init__(
@@ -79,30 +89,51 @@ class StatusListPublisher:
         signer: Callable[[], AgentAdminClient],
         issuer_did: str,
         *,
+        owner: str,
         valid_for: int = 86_400,
         ttl: int = 300,
         clock: Callable[[], float] = time.time,
+        max_lists: int = 64,
     ) -> None:
+        if max_lists < 1:
+            raise ValueError("max_lists must be at least 1")
         self.source = source
         self.issuer_did = issuer_did
+        self.owner = owner
         self._signer = signer
         self._valid_for = valid_for
         self._ttl = ttl
         self._clock = clock
-        self._signed: dict[str, _Signed] = {}
+        self._max_lists = max_lists
+        self._signed: OrderedDict[str, _Signed] = OrderedDict()
         self._lock = threading.Lock()
+
+    def _check_owner(self, uri: str) -> None:
+        """StatusReferenceError (404) unless the list belongs to this issuer on chain."""
+        record = self.source.list_record(uri)
+        if str(record.owner).lower() != self.owner.lower():
+            raise StatusReferenceError(
+                uri,
+                "the list belongs to another issuer; this service signs only its own lists",
+                "die Liste gehört einer anderen ausstellenden Stelle; hier werden nur eigene "
+                "Listen signiert",
+            )
 
     async def credential(self, uri: str) -> dict[str, Any]:
         """The signed list credential of the list `uri` (its status list URI).
 
-        StatusReferenceError for a URI that names no list, StatusUnavailableError when
-        the chain cannot be read, AgentError when the issuer agent cannot sign.
+        StatusReferenceError for a URI that names no list or another issuer's list,
+        StatusUnavailableError when the chain cannot be read, AgentError when the issuer
+        agent cannot sign.
         """
+        self._check_owner(uri)
         packed = self.source.packed_list(uri)
         digest = hashlib.sha256(packed).digest()
         now = self._clock()
         with self._lock:
             cached = self._signed.get(uri)
+            if cached is not None:
+                self._signed.move_to_end(uri)
         if cached is not None and cached.digest == digest and now - cached.signed_at < self._ttl:
             return cached.document
         unsigned = bitstring_status_list_credential(
@@ -117,6 +148,9 @@ class StatusListPublisher:
             document = await issuer.issue_ld_credential(unsigned)
         with self._lock:
             self._signed[uri] = _Signed(digest, document, now)
+            self._signed.move_to_end(uri)
+            while len(self._signed) > self._max_lists:
+                self._signed.popitem(last=False)
         return document
 
     def serve(self, path: str) -> tuple[int, bytes]:

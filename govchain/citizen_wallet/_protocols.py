@@ -3,15 +3,28 @@ and OID4VP 1.0 (request by reference, signed request object, DCQL, direct_post).
 
 Only HTTP and message shapes live here; what to trust and what to keep is the
 service's business.
+
+Every address the wallet fetches or posts to comes from a link someone else made (the
+offer's ``credential_offer_uri``, the request's ``request_uri``, the issuer's metadata
+endpoints, the ``response_uri``), so every exchange is bounded: at most ``_MAX_BODY``
+bytes are read (the download is aborted past it, never read whole first), no content
+encoding (no decompression bombs), no redirect is followed, and the client from
+``http_client`` connects only to public addresses, checked after DNS resolution on the
+very address it connects to (loopback too in development, where everything runs on
+127.0.0.1), so a link cannot make the wallet reach into the network it runs in.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
+import httpcore
 import httpx
 
 from govchain.citizen_wallet._links import OFFER_SCHEME, REQUEST_SCHEME, canonical_link
@@ -27,6 +40,7 @@ __all__ = [
     "IssuerMetadata",
     "PresentationRequest",
     "fetch_request",
+    "http_client",
     "parse_offer",
     "post_presentation",
     "redeem",
@@ -42,6 +56,134 @@ _MAX_BODY: Final = 256 * 1024
 
 def _offer_error(en: str, de: str) -> OfferError:
     return OfferError(en, de)
+
+
+type _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class AddressRefused(httpcore.ConnectError):
+    """A host resolved to an address the wallet does not connect to (loopback, private,
+    link-local, multicast, reserved): raised at connect time, before any byte is sent."""
+
+    def __init__(self, host: str, address: _Address) -> None:
+        super().__init__(f"{host} resolves to the non-public address {address}")
+        self.host = host
+        self.address = address
+
+
+def _public(address: _Address, *, allow_loopback: bool) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_loopback:
+        return allow_loopback
+    return address.is_global and not address.is_multicast
+
+
+class _PublicOnlyBackend(httpcore.SyncBackend):
+    """Resolves the host itself, refuses it if any of its addresses is not public, and
+    connects to the checked address (so DNS cannot answer differently in between; TLS
+    still verifies the certificate for the host name)."""
+
+    def __init__(self, *, allow_loopback: bool) -> None:
+        self.allow_loopback = allow_loopback
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as err:
+            raise httpcore.ConnectError(f"{host} cannot be resolved: {err}") from err
+        addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in found))
+        for address in addresses:
+            if not _public(address, allow_loopback=self.allow_loopback):
+                raise AddressRefused(host, address)
+        failure: httpcore.ConnectError | None = None
+        for address in addresses:
+            try:
+                return super().connect_tcp(
+                    str(address), port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as err:
+                failure = err
+        raise failure or httpcore.ConnectError(f"{host} has no address")
+
+
+class _PublicOnlyTransport(httpx.HTTPTransport):
+    def __init__(self, *, allow_loopback: bool) -> None:
+        super().__init__()
+        # httpx has no parameter for the network backend: the pool is built again with it.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            network_backend=_PublicOnlyBackend(allow_loopback=allow_loopback),
+        )
+
+
+def http_client(timeout: float, *, allow_loopback: bool) -> httpx.Client:
+    """The wallet's client for issuers and verifiers: public addresses only (and loopback
+    when ``allow_loopback``, i.e. in development), no redirects, and no proxy from the
+    environment (a proxy would connect where the check cannot see)."""
+    return httpx.Client(
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+        transport=_PublicOnlyTransport(allow_loopback=allow_loopback),
+    )
+
+
+def _exchange(
+    http: httpx.Client,
+    method: str,
+    url: str,
+    error: type[OfferError] | type[PresentationRequestError],
+    **kwargs: Any,
+) -> httpx.Response:
+    """One request whose answer is read to at most ``_MAX_BODY`` bytes (aborted past it),
+    without content encoding and without following redirects; the response is returned
+    read. Network failures raise ``error`` (a refused address says so)."""
+    headers = {"Accept-Encoding": "identity", **kwargs.pop("headers", {})}
+    shown = url[:120]
+    try:
+        with http.stream(method, url, headers=headers, follow_redirects=False, **kwargs) as r:
+            if r.is_redirect:
+                raise error(
+                    f"{shown} redirects elsewhere; the wallet follows no redirects.",
+                    f"{shown} leitet weiter; die Brieftasche folgt keinen Weiterleitungen.",
+                )
+            if r.headers.get("content-encoding", "identity").lower() not in {"", "identity"}:
+                raise error(
+                    f"{shown} sent a compressed answer, which the wallet does not accept.",
+                    f"{shown} sandte eine komprimierte Antwort, die die Brieftasche nicht annimmt.",
+                )
+            declared = r.headers.get("content-length", "")
+            too_large = error(
+                f"The answer of {shown} is larger than {_MAX_BODY // 1024} KiB; refused.",
+                f"Die Antwort von {shown} ist größer als {_MAX_BODY // 1024} KiB; abgelehnt.",
+            )
+            if declared.isdigit() and int(declared) > _MAX_BODY:
+                raise too_large
+            body = bytearray()
+            for chunk in r.iter_raw():
+                body += chunk
+                if len(body) > _MAX_BODY:
+                    raise too_large  # closing the stream drops the connection
+    except httpx.HTTPError as err:
+        cause = err.__cause__
+        if isinstance(cause, AddressRefused):
+            raise error(
+                f"Refusing {shown}: {cause.host} is not a public address ({cause.address}).",
+                f"{shown} abgelehnt: {cause.host} ist keine öffentliche Adresse ({cause.address}).",
+            ) from err
+        raise error(
+            f"{shown} is unreachable ({type(err).__name__}).",
+            f"{shown} ist nicht erreichbar ({type(err).__name__}).",
+        ) from err
+    return httpx.Response(r.status_code, headers=r.headers, content=bytes(body), request=r.request)
 
 
 def _checked_url(
@@ -60,14 +202,8 @@ def _checked_url(
 
 
 def _get_json(http: httpx.Client, url: str) -> dict[str, Any]:
-    try:
-        response = http.get(url)
-    except httpx.HTTPError as err:
-        raise _offer_error(
-            f"The issuer at {url} is unreachable.",
-            f"Die ausstellende Stelle unter {url} ist nicht erreichbar.",
-        ) from err
-    if response.status_code != 200 or len(response.content) > _MAX_BODY:
+    response = _exchange(http, "GET", url, OfferError)
+    if response.status_code != 200:
         raise _offer_error(
             f"{url} answered {response.status_code}.",
             f"{url} antwortete mit {response.status_code}.",
@@ -176,10 +312,7 @@ class IssuerMetadata:
 
 
 def _post(http: httpx.Client, url: str, **kwargs: Any) -> dict[str, Any]:
-    try:
-        response = http.post(url, **kwargs)
-    except httpx.HTTPError as err:
-        raise _offer_error(f"{url} is unreachable.", f"{url} ist nicht erreichbar.") from err
+    response = _exchange(http, "POST", url, OfferError, **kwargs)
     try:
         body = response.json()
     except ValueError:
@@ -326,12 +459,7 @@ def fetch_request(
     request_uri = _checked_url(
         query.get("request_uri"), allow_http=allow_http, error=PresentationRequestError
     )
-    try:
-        response = http.get(request_uri)
-    except httpx.HTTPError as err:
-        raise _request_error(
-            "The verifier is unreachable.", "Die Prüfstelle ist nicht erreichbar."
-        ) from err
+    response = _exchange(http, "GET", request_uri, PresentationRequestError)
     if response.status_code != 200:
         raise _request_error(
             f"The verifier answered {response.status_code}; the request may have expired.",
@@ -388,12 +516,10 @@ def post_presentation(
 ) -> httpx.Response:
     """direct_post of the DCQL vp_token (``{query id: [presentation]}``)."""
     vp_token = json.dumps({str(request.query["id"]): [presentation]})
-    try:
-        return http.post(
-            str(request.payload["response_uri"]),
-            data={"vp_token": vp_token, "state": str(request.payload["state"])},
-        )
-    except httpx.HTTPError as err:
-        raise _request_error(
-            "The verifier is unreachable.", "Die Prüfstelle ist nicht erreichbar."
-        ) from err
+    return _exchange(
+        http,
+        "POST",
+        str(request.payload["response_uri"]),
+        PresentationRequestError,
+        data={"vp_token": vp_token, "state": str(request.payload["state"])},
+    )

@@ -64,6 +64,7 @@ from govchain.credentials.errors import (
 )
 from govchain.credentials.sd_jwt import ClaimPath
 from govchain.errors import GovchainError
+from govchain.settings import Environment
 
 if TYPE_CHECKING:
     from govchain.citizen_wallet.aries import DidcommPath
@@ -286,7 +287,9 @@ class CitizenWallet:
 
     Args:
         directory: where the encrypted wallet lives.
-        http: the client for issuers and verifiers (a fresh one if not given).
+        http: the client for issuers and verifiers (if not given: ``proto.http_client``
+            allowing loopback, as in development; ``open_wallet`` refuses loopback
+            outside development).
         known_issuers: issuer URLs the citizen trusts, with display names.
         known_verifiers: verifier client_ids the citizen knows, with display names.
         status: where live status is read (the chain's StatusRegistry), if anywhere.
@@ -314,7 +317,7 @@ class CitizenWallet:
         known_agents: Mapping[str, str] | None = None,
     ) -> None:
         self.directory = directory
-        self.http = http or httpx.Client(timeout=15, follow_redirects=False)
+        self.http = http or proto.http_client(15, allow_loopback=True)
         self.known_issuers = {k.rstrip("/"): v for k, v in (known_issuers or {}).items()}
         self.known_verifiers = dict(known_verifiers or {})
         self.status_source = status
@@ -831,7 +834,10 @@ def open_wallet(
         trust = trust or ChainTrustSource(deployment.trust, max_age=0)
     return CitizenWallet(
         settings.wallet_dir,
-        http=httpx.Client(timeout=settings.wallet_http_timeout_seconds, follow_redirects=False),
+        http=proto.http_client(
+            settings.wallet_http_timeout_seconds,
+            allow_loopback=settings.environment is Environment.DEVELOPMENT,
+        ),
         known_issuers=settings.wallet_known_issuers,
         known_verifiers=settings.wallet_known_verifiers,
         status=status,

@@ -386,7 +386,6 @@ class RandomIndexAllocator(IndexAllocator):
         self._reserve = max(1, reserve)
         self._lock = threading.Lock()
         self._used = bytearray((size + 7) // 8)
-        self._seen: tuple[int, int, int] | None = None  # the file version in _used
         if path is not None:
             with self._file_lock():
                 self._reload()
@@ -411,21 +410,19 @@ class RandomIndexAllocator(IndexAllocator):
         finally:
             os.close(fd)  # releases the lock
 
-    @staticmethod
-    def _version(path: Path) -> tuple[int, int, int] | None:
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
-
     def _reload(self) -> None:
-        """Read the file if another process wrote it since we last saw it."""
+        """Merge what the file holds into ``_used``; called under the file lock.
+
+        Always read, never skipped on an unchanged-looking (inode, mtime, size): an inode
+        reused within one mtime tick at the same size would hide another process's
+        reservation and hand its indexes out twice. One read per ``reserve`` indexes.
+        """
         assert self.path is not None
-        version = self._version(self.path)
-        if version is None or version == self._seen:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return
-        document = json.loads(self.path.read_text(encoding="utf-8"))
+        document = json.loads(text)
         if document.get("format") != _ALLOC_FORMAT or document.get("size") != self.size:
             raise StatusReferenceError(
                 self.uri, f"allocation file {self.path} does not fit", "Zuteilungsdatei passt nicht"
@@ -436,7 +433,6 @@ class RandomIndexAllocator(IndexAllocator):
         # The file holds every reservation ever saved, ours included: a superset of _used.
         merged = int.from_bytes(used, "little") | int.from_bytes(self._used, "little")
         self._used[:] = merged.to_bytes(len(self._used), "little")
-        self._seen = version
 
     def _save(self) -> None:
         assert self.path is not None
@@ -454,7 +450,6 @@ class RandomIndexAllocator(IndexAllocator):
             os.fsync(folder)
         finally:
             os.close(folder)
-        self._seen = self._version(self.path)
 
     def _draw(self) -> int | None:
         free, used = self._free, self._used

@@ -95,7 +95,9 @@ def create_app(
         app.state.didcomm = None
         agent = open_agent(settings)
         if agent is not None:
-            app.state.didcomm = DidcommChannel(service, agent)
+            app.state.didcomm = DidcommChannel(
+                service, agent, max_open=settings.verifier_didcomm_max_open
+            )
         try:
             yield
         finally:

@@ -38,7 +38,7 @@ from govchain.agents.schemas import PresentationExchange
 from govchain.agents.verification import presented_credentials
 from govchain.verifier._store import Failure
 from govchain.verifier.checks import CheckParams, FieldCheck
-from govchain.verifier.errors import VerifierAgentUnavailableError
+from govchain.verifier.errors import TooManyDidcommChecksError, VerifierAgentUnavailableError
 from govchain.verifier.service import VerifierService
 
 __all__ = ["CreatedDidcommRequest", "DidcommChannel", "proof_request"]
@@ -123,9 +123,13 @@ class DidcommChannel:
     Args:
         service: the verifier service (store, clock, verification, minimisation).
         agent: the verifier agent's admin client (owned by the caller; closed by it).
-        poll_seconds: how often the agent's records are read while waiting.
+        poll_seconds: the first wait before the agent's records are read again.
+        max_poll_seconds: the longest wait: each wait is 1.5 times the one before, up to
+            this (a check nobody answers costs about one read every 2 s, not 5 a second).
         linger_seconds: how long the connection is kept after a result, so ACA-Py can
             send its ``ack`` to the wallet before the connection is removed.
+        max_open: how many checks may be open at once (each holds an invitation on the
+            agent and a task); beyond it TooManyDidcommChecksError, nothing started.
     """
 
     def __init__(
@@ -134,13 +138,20 @@ class DidcommChannel:
         agent: AgentAdminClient,
         *,
         poll_seconds: float = 0.2,
+        max_poll_seconds: float = 2.0,
         linger_seconds: float = 2.0,
+        max_open: int = 200,
     ) -> None:
+        if max_open < 1:
+            raise ValueError("max_open must be at least 1")
         self.service = service
         self.agent = agent
         self.poll_seconds = poll_seconds
+        self.max_poll_seconds = max(poll_seconds, max_poll_seconds)
         self.linger_seconds = linger_seconds
+        self.max_open = max_open
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._starting = 0  # checks past the cap test that are still making their invitation
 
     @property
     def open_requests(self) -> list[str]:
@@ -154,9 +165,14 @@ class DidcommChannel:
         with the request; a background task waits for the wallet and verifies.
 
         Nothing is stored when the agent cannot make the invitation
-        (VerifierAgentUnavailableError); a bad check or parameters are refused first.
+        (VerifierAgentUnavailableError) or ``max_open`` checks are open
+        (TooManyDidcommChecksError); a bad check or parameters are refused first.
         """
         check, params_, row = self.service.new_row(check_name, params)
+        if len(self._tasks) + self._starting >= self.max_open:
+            log.warning("DIDComm check refused: %d checks are open", self.max_open)
+            raise TooManyDidcommChecksError(self.max_open)
+        self._starting += 1  # the slot is ours while the agent makes the invitation
         try:
             invitation = await self.agent.create_invitation()
         except AgentUnavailableError as err:
@@ -165,6 +181,8 @@ class DidcommChannel:
             raise VerifierAgentUnavailableError(
                 self.agent.base_url, err.message, err.message_de
             ) from err
+        finally:
+            self._starting -= 1
         try:
             self.service.store.add_didcomm(row, invitation.invi_msg_id, invitation.invitation_url)
         except BaseException:
@@ -246,23 +264,28 @@ class DidcommChannel:
         self._conclude(request_id, progress.exchange, challenge, progress.connection_id)
         await asyncio.sleep(self.linger_seconds)  # ACA-Py's ack to the wallet goes out
 
+    async def _pause(self, delay: float, deadline: float) -> float:
+        """Wait ``delay`` (never past the deadline); the next, longer delay."""
+        await asyncio.sleep(max(0.0, min(delay, deadline - time.monotonic())))
+        return min(delay * 1.5, self.max_poll_seconds)
+
     async def _connection(self, invi_msg_id: str, deadline: float) -> str | None:
         """The agent's connection made from this invitation, once active; None in time."""
+        delay = self.poll_seconds
         while time.monotonic() < deadline:
             for record in await self.agent.connections():
                 if record.invitation_msg_id == invi_msg_id and record.is_active:
                     return record.connection_id
-            await asyncio.sleep(self.poll_seconds)
+            delay = await self._pause(delay, deadline)
         return None
 
     async def _presentation(
         self, exchange: PresentationExchange, deadline: float
     ) -> PresentationExchange:
         """The exchange once terminal (done or abandoned), or as it stands at the deadline."""
-        delay = 0.02
+        delay = min(0.02, self.poll_seconds)  # a wallet usually answers within a second
         while exchange.state not in PRESENTATION_TERMINAL_STATES and time.monotonic() < deadline:
-            await asyncio.sleep(delay)
-            delay = min(delay * 1.5, self.poll_seconds)
+            delay = await self._pause(delay, deadline)
             exchange = await self.agent.presentation_exchange(exchange.pres_ex_id)
         return exchange
 

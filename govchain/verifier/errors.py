@@ -10,6 +10,7 @@ Tree (below ``govchain.errors.ServiceError``)::
     ├── RequestFailedError           a DIDComm check was aborted (agent down, ...) 410
     ├── DidcommNotConfiguredError    no verifier agent in the settings        503
     ├── VerifierAgentUnavailableError  the verifier agent cannot be reached   503
+    ├── TooManyDidcommChecksError    the cap on open DIDComm checks is reached 429
     ├── ResponseRefusedError         a direct_post the verifier refuses       400
     │   ├── UnknownStateError        state names no open request
     │   ├── ReplayedResponseError    the request was already answered
@@ -54,6 +55,7 @@ __all__ = [
     "ResponseRefusedError",
     "SnapshotInvalidError",
     "TokenRequestError",
+    "TooManyDidcommChecksError",
     "UnknownCheckError",
     "UnknownClientError",
     "UnknownStateError",
@@ -173,6 +175,26 @@ class VerifierAgentUnavailableError(VerifierError):
             "keine Prüfung gestartet. Läuft der Agent?",
         )
         self.url = url
+
+
+class TooManyDidcommChecksError(VerifierError):
+    """As many DIDComm checks are open as the settings allow
+    (``GOVCHAIN_VERIFIER_DIDCOMM_MAX_OPEN``); each one holds an invitation on the agent
+    and a task that follows it, so no more are started until one ends."""
+
+    status = 429
+    code = "too-many-didcomm-checks"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"{limit} checks over DIDComm are already open, the most this verifier runs at "
+            "once; no check was started. Try again when one has ended (at the latest when "
+            "it expires).",
+            f"Es laufen bereits {limit} Prüfungen über DIDComm, mehr führt dieser Prüfdienst "
+            "nicht gleichzeitig; es wurde keine Prüfung gestartet. Bitte erneut versuchen, "
+            "sobald eine beendet ist (spätestens, wenn sie abläuft).",
+        )
+        self.limit = limit
 
 
 class ResponseRefusedError(VerifierError):

@@ -7,10 +7,14 @@ citizen presents the BürgerID by OID4VP to this verifier (the unlisted
 
 Pairwise subject: ``sub = b64url(HMAC-SHA256(K_sector, identity))`` where
 ``K_sector = HMAC-SHA256(pairwise_secret, "govchain-oidc-sector" 0x00 sector)`` and
-``identity`` is the compact JSON ``[given_name, family_name, birth_date, birth_place]``
-(NFC) from the presented BürgerID. The same citizen gets the same ``sub`` at one sector
-(by default one client) and unrelated ``sub`` values at others; without the secret a
-``sub`` cannot be linked to a person or to another service's ``sub``.
+``identity`` is the compact JSON ``[acr, given_name, family_name, birth_date,
+birth_place]`` (NFC) from the presented BürgerID. The same citizen at the same level gets
+the same ``sub`` at one sector (by default one client) and unrelated ``sub`` values at
+others; without the secret a ``sub`` cannot be linked to a person or to another service's
+``sub``. The level is part of the identity because the personal data alone prove
+nothing at "Basisregistrierung" (self-registration, no identity check): anyone can
+enrol with a victim's data, and must not land in the account the victim opened with a
+checked BürgerID. A ``sub`` is only as strong as its ``acr``.
 """
 
 from __future__ import annotations
@@ -334,7 +338,7 @@ class OidcProvider:
             row.id,
             code,
             code_expires_at=self._now() + self.code_ttl,
-            sub=self._pairwise_sub(client, claims),
+            sub=self._pairwise_sub(client, ACR_BY_LEVEL[level], claims),
             acr=ACR_BY_LEVEL[level],
             auth_time=(answered.answered_at if answered and answered.answered_at else self._now()),
             claims=_scoped_claims(claims, row.scope.split()),
@@ -367,9 +371,12 @@ class OidcProvider:
             {"error": err.oauth_error, "error_description": err.message, "state": err.state},
         )
 
-    def _pairwise_sub(self, client: OidcClient, claims: Mapping[str, Any]) -> str:
+    def _pairwise_sub(self, client: OidcClient, acr: str, claims: Mapping[str, Any]) -> str:
+        """The citizen's ``sub`` at this client's sector for a BürgerID of level ``acr``:
+        a lower level never yields the ``sub`` of a higher one (see the module docstring)."""
         identity = json.dumps(
-            [
+            [acr]
+            + [
                 unicodedata.normalize("NFC", str(claims[k]))
                 for k in ("given_name", "family_name", "birth_date", "birth_place")
             ],

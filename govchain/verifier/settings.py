@@ -97,6 +97,12 @@ class VerifierSettings(GovchainSettings):
         default=None, description="The verifier agent's admin API key (never sent to browsers)."
     )
     verifier_agent_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    verifier_didcomm_max_open: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        description="How many DIDComm checks may be open at once (more: 429).",
+    )
 
     @model_validator(mode="after")
     def _check_agent(self) -> Self:

@@ -14,7 +14,7 @@ import pytest
 
 from govchain.agents import AgentFleet, AgentRole, DidKeyType
 from govchain.agents.status_list import StatusListPublisher
-from govchain.chain.types import CredentialStatus
+from govchain.chain.types import CredentialStatus, Role
 from govchain.credentials.status import StatusListUri, entry_of, read_bitstring_status_list
 from tests.agents.conftest import run
 from tests.credentials.conftest import CredWorld
@@ -27,7 +27,11 @@ def publisher(fleet: AgentFleet, chain: CredWorld) -> Iterator[StatusListPublish
             return (await issuer.create_did(DidKeyType.ED25519)).did
 
     published = StatusListPublisher(
-        chain.status, lambda: fleet.client(AgentRole.ISSUER), run(issuer_did()), clock=chain.now
+        chain.status,
+        lambda: fleet.client(AgentRole.ISSUER),
+        run(issuer_did()),
+        owner=chain.world.office_admin.address,
+        clock=chain.now,
     )
     fleet.contexts.serve_status(published.serve)
     yield published
@@ -94,3 +98,46 @@ def test_unknown_list_is_404_with_a_reason(
     assert answer["error"] and answer["error_de"]
     code, _ = _fetch(fleet, "https://status.govchain.de/v1/not-a-list/w3c")
     assert code == 404
+
+
+def test_another_issuers_list_is_not_signed(
+    fleet: AgentFleet, chain: CredWorld, publisher: StatusListPublisher
+) -> None:
+    """A list another office created on chain is 404: the issuer's key never vouches for
+    a list whose entries it does not control."""
+    world = chain.world
+    world.grant(Role.STATUS_ISSUER, world.other_office)
+    foreign_id, _ = world.d.status.create_list(world.other_office)
+    code, answer = _fetch(fleet, StatusListUri.parse(chain.status.list_uri(foreign_id)).w3c)
+    assert code == 404, answer
+    assert "another issuer" in answer["error"]
+    assert "anderen ausstellenden Stelle" in answer["error_de"]
+
+
+def test_signed_lists_are_kept_least_recently_used_and_bounded(
+    fleet: AgentFleet, chain: CredWorld, publisher: StatusListPublisher
+) -> None:
+    """The URL chooses the list, so the cache of signed lists is bounded: with room for
+    one, a second list evicts the first, which is then signed again."""
+    signed: list[str] = []
+
+    def signer() -> Any:
+        signed.append("x")
+        return fleet.client(AgentRole.ISSUER)
+
+    small = StatusListPublisher(
+        chain.status,
+        signer,
+        publisher.issuer_did,
+        owner=chain.world.office_admin.address,
+        clock=chain.now,
+        max_lists=1,
+    )
+    second_id, _ = chain.world.d.status.create_list(chain.world.office_admin)
+    first, second = chain.status.list_uri(chain.list_id), chain.status.list_uri(second_id)
+    run(small.credential(first))
+    run(small.credential(first))
+    assert len(signed) == 1  # unchanged on chain: re-used
+    run(small.credential(second))
+    run(small.credential(first))
+    assert len(signed) == 3  # evicted by the second list, signed anew

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import multiprocessing
+import os
 import stat
 import zlib
 from pathlib import Path
@@ -133,6 +134,41 @@ def test_processes_sharing_the_file_never_share_an_index(tmp_path: Path) -> None
     later = RandomIndexAllocator(URI, MIN_LIST_SIZE, path=path, reserve=32)
     assert later.remaining == MIN_LIST_SIZE - 2 * 2016
     assert not {later.allocate() for _ in range(500)} & (first | second)
+
+
+def test_a_rewrite_that_looks_unchanged_is_still_read(tmp_path: Path) -> None:
+    """Another process's reservation lands in a file with the same inode, mtime and size
+    as the version this allocator last saw (an inode reused within one mtime tick): the
+    next reservation still reads it and never hands out those indexes."""
+    path = tmp_path / "list-7.json"
+    allocator = RandomIndexAllocator(URI, MIN_LIST_SIZE, path=path, reserve=64)
+    mine = [allocator.allocate()]
+    seen = path.stat()
+    # The other process took everything but one byte's worth of indexes (8 we know).
+    used = bytearray(b"\xff" * (MIN_LIST_SIZE // 8))
+    byte = next(b for b in range(len(used)) if not any(i // 8 == b for i in mine))
+    used[byte] = 0
+    document = {
+        "format": "govchain-status-allocations/1",
+        "uri": URI,
+        "size": MIN_LIST_SIZE,
+        "used": b64url_encode(zlib.compress(bytes(used), 9)),
+    }
+    text = json.dumps(document).encode()
+    assert len(text) <= seen.st_size
+    with path.open("r+b") as f:  # the same inode, padded to the same size
+        f.write(text.ljust(seen.st_size, b" "))
+    os.utime(path, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    now = path.stat()
+    assert (now.st_ino, now.st_mtime_ns, now.st_size) == (
+        seen.st_ino,
+        seen.st_mtime_ns,
+        seen.st_size,
+    )
+    mine += [allocator.allocate() for _ in range(63)]  # the rest of the first reservation
+    fresh = allocator.allocate()  # needs a new reservation: must see the other's
+    assert fresh // 8 == byte, fresh
+    assert fresh not in mine
 
 
 def test_a_full_list_is_refused() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json
 import sqlite3
 import threading
@@ -471,6 +472,71 @@ def test_the_cli_prints_the_invitation_and_then_the_result(green: Green, aries: 
     printed = json.loads(done.stdout)
     assert printed["outcome"] == "valid"
     assert [c["name"] for c in printed["checks"]] == [c["name"] for c in green.result["checks"]]
+
+
+def test_open_didcomm_checks_are_capped_and_the_next_is_refused_in_german(
+    aries: Aries, vw: CredWorld, tmp_path: Path
+) -> None:
+    """Anyone who reaches the service can start a check, and each one holds an invitation
+    on the agent and a task: at GOVCHAIN_VERIFIER_DIDCOMM_MAX_OPEN the next is refused
+    with 429 and nothing is stored or created on the agent for it."""
+    settings = settings_for(
+        vw, tmp_path / "data", aries.fleet.settings.admin_url(AgentRole.VERIFIER), aries.agent_key
+    ).model_copy(update={"verifier_didcomm_max_open": 1})
+    with serving(settings, vw.now) as http:
+        first = start(http)
+        refused = http.post(
+            f"{API}/didcomm/requests", json={"check": "strassenmusik", "params": {"zone": "markt"}}
+        )
+        assert refused.status_code == 429, refused.text
+        problem = refused.json()
+        assert problem["type"].endswith("/too-many-didcomm-checks")
+        assert "Es laufen bereits 1 Prüfungen über DIDComm" in problem["detail_de"]
+        assert "no check was started" in problem["detail"]
+        pending = http.get(f"{API}/requests/{first['request_id']}/result")
+        assert pending.status_code == 202  # the open check is not disturbed
+    with sqlite3.connect(settings.verifier_dir / "verifier.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM requests").fetchone() == (1,)
+        assert db.execute("SELECT COUNT(*) FROM didcomm").fetchone() == (1,)
+
+
+def test_a_check_nobody_answers_polls_the_agent_less_and_less_often(
+    aries: Aries, vw: CredWorld, tmp_path: Path
+) -> None:
+    """Waiting for a wallet, the agent is read after 0.2 s, then 1.5 times later each
+    time up to 2 s: a 3-second check nobody answers reads the agent's connections a
+    handful of times, not 15 (every 0.2 s)."""
+    service = VerifierService(
+        store=RequestStore(tmp_path / "verifier.sqlite3"),
+        key=SigningKey.generate(),
+        base_url="http://127.0.0.1:9",
+        status=vw.status,
+        trust=vw.trust,
+        ttl=3,
+    )
+    reads: list[float] = []
+
+    async def body() -> None:
+        async with aries.fleet.client(AgentRole.VERIFIER) as agent:
+            real = agent.connections
+
+            async def counted() -> Any:
+                reads.append(time.monotonic())
+                return await real()
+
+            agent.connections = counted  # type: ignore[method-assign]
+            channel = DidcommChannel(service, agent)
+            await channel.create_request("strassenmusik", {"zone": "markt"})
+            deadline = time.monotonic() + 15
+            while channel.open_requests:
+                assert time.monotonic() < deadline, "the check did not end"
+                await asyncio.sleep(0.1)
+
+    run(body())
+    assert 3 <= len(reads) <= 8, len(reads)
+    gaps = [b - a for a, b in itertools.pairwise(reads)]
+    assert gaps[0] < 0.5 and max(gaps) > 0.9  # quick at first, then growing waits
+    service.store.close()
 
 
 def test_an_agent_that_goes_down_mid_check_fails_the_request_in_german(aries: Aries) -> None:

@@ -209,6 +209,24 @@ def test_a_full_login_gives_a_valid_id_token_and_pairwise_subjects(
     assert _id_token(server, vw, metadata, _redeem(other, metadata), other)["sub"] != claims["sub"]
 
 
+def test_a_self_registered_buergerid_with_someone_elses_data_gets_another_sub(
+    server: Running, vw: CredWorld, metadata: dict[str, Any]
+) -> None:
+    """Basisregistrierung checks no identity: a BürgerID enrolled with a victim's name,
+    birth date and place must not log in to the account of the victim's checked
+    (substanziell) BürgerID. The level is part of the pairwise ``sub``; each level's
+    ``sub`` stays stable and pairwise."""
+    victim, impostor = LevelOfAssurance.SUBSTANTIAL, LevelOfAssurance.LOW  # same data
+    subs: dict[str, str] = {}
+    for name, level in (("victim", victim), ("impostor", impostor), ("again", impostor)):
+        login = _login(server, vw, metadata, KITA, _citizen(vw, level))  # Kita takes Basis
+        claims = _id_token(server, vw, metadata, _redeem(login, metadata), login)
+        assert claims["acr"] == ACR[level]
+        subs[name] = claims["sub"]
+    assert subs["impostor"] != subs["victim"]
+    assert subs["again"] == subs["impostor"]  # stable for the same person at one level
+
+
 def test_scope_address_adds_the_address_and_nothing_else(
     server: Running, vw: CredWorld, metadata: dict[str, Any]
 ) -> None:
