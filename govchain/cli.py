@@ -1053,14 +1053,15 @@ def issuer_official_add(
     ],
     birth_date: Annotated[str, typer.Option("--birth-date", help="Birth date, YYYY-MM-DD.")],
 ) -> None:
-    """Register an official; bound to their BürgerID at the first login (substanziell+)."""
+    """Register an official and print a one-time activation code (shown only now): at
+    the first login (BürgerID substanziell+) the official enters it to bind the entry."""
     from govchain.issuer.console import Console
     from govchain.issuer.service import IssuerService
 
     settings = _issuer_settings()
     service = IssuerService.open(settings, load_key=False)
     try:
-        row = Console(settings, service, oidc=None, status_writer=None).add_official(
+        row, code = Console(settings, service, oidc=None, status_writer=None).add_official(
             office=office,
             role=role,
             given_name=given_name,
@@ -1071,6 +1072,28 @@ def issuer_official_add(
     finally:
         service.close()
     typer.echo(f"{row.id}  {row.office}  {row.role}  {row.given_name} {row.family_name}")
+    typer.echo(f"Aktivierungscode (nur jetzt angezeigt / shown only now): {code}")
+
+
+@official_app.command("code")
+@_fails_clearly
+def issuer_official_code(
+    official_id: Annotated[str, typer.Argument(help="The official's id (see official list).")],
+) -> None:
+    """A new one-time activation code for an official not yet bound (the old one dies)."""
+    from govchain.issuer.console import Console
+    from govchain.issuer.service import IssuerService
+
+    settings = _issuer_settings()
+    service = IssuerService.open(settings, load_key=False)
+    try:
+        row, code = Console(settings, service, oidc=None, status_writer=None).new_activation_code(
+            official_id
+        )
+    finally:
+        service.close()
+    typer.echo(f"{row.id}  {row.office}  {row.role}  {row.given_name} {row.family_name}")
+    typer.echo(f"Aktivierungscode (nur jetzt angezeigt / shown only now): {code}")
 
 
 @official_app.command("deactivate")

@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from govchain.agents.admin import AgentAdminClient
 from govchain.agents.errors import AgentError, AgentTimeoutError, AgentUnavailableError
-from govchain.agents.exchange import CREDENTIAL_TERMINAL_STATES
 from govchain.agents.jsonld import to_jsonld_credential
 from govchain.agents.schemas import ConnectionRecord, CredentialExchange, InvitationRecord
 from govchain.agents.settings import AgentRole, AgentSettings
@@ -67,6 +66,13 @@ DIDCOMM_TRANSITIONS: Final[dict[DidcommState, frozenset[DidcommState]]] = {
 }
 
 log = logging.getLogger(__name__)
+
+SIGNED_STATES: Final = frozenset({"credential-issued", "done"})
+"""The issuer agent's exchange states once it has signed and sent the credential: with
+``auto_issue`` it signs when the wallet's request arrives (``credential-issued``), and
+only the wallet's ack makes it ``done``. A wallet that withholds the ack still has the
+credential, so govchain records it at ``credential-issued``."""
+_ENDED_STATES: Final = frozenset({"abandoned", "credential-revoked", "deleted"})
 
 
 def agent_refusal(err: AgentError, doing: str, doing_de: str) -> DidcommFailedError:
@@ -138,20 +144,27 @@ class IssuerAgent:
         return None
 
     async def issue(self, connection_id: str, credential: dict[str, Any]) -> CredentialExchange:
-        """Offer the credential and wait until the exchange ends (``done`` when the
-        wallet requested it and the agent signed and sent it). A timeout abandons the
-        exchange (problem report) before AgentTimeoutError."""
+        """Offer the credential and wait until the agent has signed and sent it
+        (``SIGNED_STATES``: the wallet's ack is not awaited) or the exchange ended.
+        A timeout abandons the exchange (problem report) before AgentTimeoutError, unless
+        the agent signed meanwhile: then that record is returned (the credential is out)."""
         async with self._client() as agent:
             offer = await agent.send_ld_credential_offer(connection_id, credential)
             try:
                 return await agent.wait_for_credential_exchange(
-                    offer.cred_ex_id, CREDENTIAL_TERMINAL_STATES, timeout=self.timeout
+                    offer.cred_ex_id, SIGNED_STATES | _ENDED_STATES, timeout=self.timeout
                 )
             except AgentTimeoutError:
                 try:
                     await agent.abandon_credential_exchange(offer.cred_ex_id, "no answer")
                 except AgentError as err:
                     log.info("exchange %s not abandoned: %s", offer.cred_ex_id, err)
+                try:
+                    last = await agent.credential_exchange(offer.cred_ex_id)
+                except AgentError:
+                    last = None
+                if last is not None and last.state in SIGNED_STATES:
+                    return last  # the request came just in time: it was signed and sent
                 raise
 
 
@@ -179,7 +192,7 @@ class DidcommChannel:
     """DIDComm issuance of approved applications (state machine ``DIDCOMM_TRANSITIONS``;
     every step is written by ``_move``)::
 
-        invited ──(wallet connected)──▶ issuing ──(exchange done)──▶ issued
+        invited ──(wallet connected)──▶ issuing ──(agent signed and sent it)──▶ issued
            └──(lapsed, superseded)──▶ failed ◀──(agent down, refused, timeout)──┘
 
     ``start`` makes the invitation (agent down: DidcommFailedError, nothing stored).
@@ -187,9 +200,11 @@ class DidcommChannel:
     connected wallets and issues. The database step before the offer takes a status
     entry from the SD-JWT path's allocator and withdraws the application's OID4VCI
     offer (so one record has one credential, and suspending it in the console acts on
-    that one entry); the application becomes ``issued`` only once the agent's exchange
-    is ``done``. A failure leaves it ``approved``: a new DIDComm invitation or a new
-    OID4VCI offer can follow.
+    that one entry). The credential is recorded (row, audit entry, application
+    ``issued``) as soon as the agent's exchange is ``credential-issued``: the wallet's
+    ack (``done``) is not awaited, since a wallet that withholds it has the credential
+    all the same. Only a failure before the agent signed leaves the application
+    ``approved``: a new DIDComm invitation or a new OID4VCI offer can follow.
     """
 
     def __init__(self, console: Console, agent: IssuerAgent) -> None:
@@ -362,7 +377,7 @@ class DidcommChannel:
                 agent_refusal(err, "issuing", "bei der Ausstellung"),
             )
             return False
-        if done.state != "done":
+        if done.state not in SIGNED_STATES:
             log.warning(
                 "DIDComm exchange %s ended %s: %s", done.cred_ex_id, done.state, done.error_msg
             )
@@ -396,7 +411,11 @@ class DidcommChannel:
                     "The application is no longer approved.",
                     "Der Antrag ist nicht mehr genehmigt.",
                 )
-            if offer.claims is None or offer.state not in _TAKEABLE:
+            if (
+                offer.claims is None
+                or offer.state not in _TAKEABLE
+                or self._has_credential(session, app.id)
+            ):
                 raise TransitionRefusedError(
                     "The credential was taken with the QR code meanwhile.",
                     "Der Nachweis wurde inzwischen über den QR-Code abgeholt.",
@@ -432,9 +451,24 @@ class DidcommChannel:
                 credential=credential,
             )
 
+    @staticmethod
+    def _has_credential(session: Session, application_id: str) -> bool:
+        """Whether any offer of the application (the first, renewals) has a credential."""
+        return (
+            session.scalars(
+                select(CredentialRow.id)
+                .join(OfferRow, OfferRow.id == CredentialRow.offer_id)
+                .where(OfferRow.application_id == application_id)
+            ).first()
+            is not None
+        )
+
     def _record(self, prepared: _Prepared, cred_ex_id: str) -> None:
-        """The exchange is done: credential row (channel didcomm), audit entry, the
-        application ``issued``, the offer's claims erased, the code message replaced."""
+        """The agent signed and sent it: credential row (channel didcomm), audit entry,
+        the application ``issued``, the offer's claims erased, the code message replaced.
+        The credential is out, so it is always recorded (and thus revocable); should the
+        application have got a credential another way meanwhile (``_prepare`` rules that
+        out), it is recorded all the same and the conflict logged as an error."""
         console = self.console
         service = console.issuer
         now = console.now()
@@ -443,6 +477,9 @@ class DidcommChannel:
             app = session.get(ApplicationRow, prepared.application_id)
             offer = session.get(OfferRow, prepared.offer_id)
             assert row is not None and app is not None and offer is not None
+            duplicate = app.state != ApplicationState.APPROVED.value or self._has_credential(
+                session, app.id
+            )
             credential = CredentialRow(
                 id=secrets.token_hex(16),
                 offer_id=offer.id,
@@ -484,7 +521,15 @@ class DidcommChannel:
             )
             offer.claims = None  # the personal data is no longer needed here
             offer.issued_at = now
-            console._move(app, ApplicationState.ISSUED)
+            if duplicate:
+                log.error(
+                    "application %s already had a credential; DIDComm credential %s recorded "
+                    "for revocation",
+                    app.id,
+                    credential.id,
+                )
+            else:
+                console._move(app, ApplicationState.ISSUED)
             app.offer_uri = None
             self._move(row, DidcommState.ISSUED, now)
             row.cred_ex_id = cred_ex_id

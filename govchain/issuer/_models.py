@@ -63,6 +63,7 @@ __all__ = [
     "OfferState",
     "OfficialRole",
     "OfficialRow",
+    "RateEventRow",
     "SessionRow",
 ]
 
@@ -180,6 +181,10 @@ class OfferRow(Base):
     office: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     redeemed_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
     issued_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the console application the offer was made for (one permit, one credential)
+    application_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    # at most this many credentials (key proofs) per request; None: the issuer's setting
+    batch_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class AccessTokenRow(Base):
@@ -269,6 +274,10 @@ class OfficialRow(Base):
     registered_by: Mapped[str] = mapped_column(String(160))
     registered_at: Mapped[int] = mapped_column(Integer)
     bound_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # one-time activation code (hashed) the first login enters to bind the row to its sub
+    activation_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    activation_expires_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    activation_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LoginRow(Base):
@@ -281,6 +290,10 @@ class LoginRow(Base):
     code_verifier: Mapped[str] = mapped_column(String(128))
     return_to: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[int] = mapped_column(Integer)
+    # hash of the pre-login cookie of the browser that began the login (login CSRF)
+    binding_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # the client address that began it (pending logins are capped per client)
+    client: Mapped[str] = mapped_column(String(64), default="", server_default="", index=True)
 
 
 class SessionRow(Base):
@@ -320,6 +333,8 @@ class ApplicationRow(Base):
     offer_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[int] = mapped_column(Integer)
+    # the login level that created it: served only to a login of at least this level
+    level: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
 
 class DocumentRow(Base):
@@ -348,6 +363,8 @@ class MessageRow(Base):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[int] = mapped_column(Integer)
+    # the login level of the recipient's session that caused it (shown only at that level+)
+    level: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
 
 class LandlordRow(Base):
@@ -367,6 +384,10 @@ class LandlordRow(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     registered_by: Mapped[str] = mapped_column(String(160))
     registered_at: Mapped[int] = mapped_column(Integer)
+    # one-time activation code (hashed) the first login enters to bind the row to its sub
+    activation_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    activation_expires_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    activation_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class EnrolmentRow(Base):
@@ -406,3 +427,14 @@ class DidcommRow(Base):
     created_at: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[int] = mapped_column(Integer)
+
+
+class RateEventRow(Base):
+    """One counted event of a rate limit (a self-registration, a failed activation),
+    kept in the database so that every worker process sees the same counts."""
+
+    __tablename__ = "issuer_rate_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bucket: Mapped[str] = mapped_column(String(80), index=True)
+    at: Mapped[int] = mapped_column(Integer, index=True)

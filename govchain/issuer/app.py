@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from govchain._problems import PROBLEM_MEDIA_TYPE, problem_members
 from govchain.agents.settings import AgentSettings
@@ -27,6 +27,7 @@ from govchain.issuer.errors import (
     OAuthError,
     OfferInputError,
     RequestBodyError,
+    RequestTooLargeError,
 )
 from govchain.issuer.service import IssuerService
 from govchain.issuer.settings import IssuerSettings
@@ -59,7 +60,12 @@ def error_response(err: IssuerError) -> JSONResponse:
         return JSONResponse(body, status_code=err.status, headers=headers)
     if isinstance(err, OfferInputError) and err.problems:
         members["problems"] = err.problems
-    return JSONResponse(members, status_code=err.status, media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(
+        members,
+        status_code=err.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=routes.retry_after(err),
+    )
 
 
 class Oid4vciFastPath:
@@ -89,6 +95,74 @@ class Oid4vciFastPath:
             response = await answer(request)
         except IssuerError as err:
             response = error_response(err)
+        await response(scope, receive, send)
+
+
+class _BodyTooLargeError(Exception):
+    """Raised inside ``ConsoleBodyLimit``'s receive once a body passes its limit."""
+
+
+class ConsoleBodyLimit:
+    """ASGI middleware capping the request body of the console's pages (everything
+    under ``/issuer/`` but the ``/issuer/v1/`` API, which caps its own) before anything
+    parses it: a declared Content-Length over the limit is refused unread, and a body
+    streamed without one is counted and cut off at the limit. Document uploads get the
+    upload limit plus room for the form; every other form ``issuer_form_max_bytes``.
+    Refusals are 413 problems (German page, English beside it)."""
+
+    def __init__(self, app: ASGIApp, settings: IssuerSettings) -> None:
+        self.app = app
+        self.form_max = settings.issuer_form_max_bytes
+        self.upload_max = settings.issuer_upload_max_bytes + 64 * 1024
+
+    def limit(self, path: str) -> int | None:
+        """The body limit of a path, or None (not a console page)."""
+        if not path.startswith("/issuer/") or path.startswith("/issuer/v1/"):
+            return None
+        return self.upload_max if path.endswith("/unterlagen") else self.form_max
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.limit(scope["path"]) if scope["type"] == "http" else None
+        if limit is None or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
+            return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _BodyTooLargeError
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except _BodyTooLargeError:
+            if started:
+                raise
+            await self._refuse(scope, receive, send, limit)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        err = RequestTooLargeError(
+            f"The request is larger than {limit // 1024} KiB.",
+            f"Die Anfrage ist größer als {limit // 1024} KiB.",
+        )
+        request = Request(scope, receive)
+        response = routes.error_page(request, err) or error_response(err)
+        response.headers["Connection"] = "close"
         await response(scope, receive, send)
 
 
@@ -157,6 +231,7 @@ def create_app(
 
     app = FastAPI(title="govchain issuer", version="0.1.0", lifespan=lifespan)
     app.add_middleware(Oid4vciFastPath)
+    app.add_middleware(ConsoleBodyLimit, settings=settings)
     app.include_router(routes.oid4vci)
     app.include_router(routes.router)
     app.include_router(routes.pages)

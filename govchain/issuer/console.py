@@ -36,7 +36,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from govchain._csrf import SignedDoubleSubmit
@@ -50,6 +50,8 @@ from govchain.issuer._models import (
     AuditEvent,
     CredentialRow,
     CredentialState,
+    DidcommRow,
+    DidcommState,
     DocumentRow,
     EnrolmentRow,
     LandlordRow,
@@ -59,21 +61,25 @@ from govchain.issuer._models import (
     OfferState,
     OfficialRole,
     OfficialRow,
+    RateEventRow,
     SessionRow,
 )
 from govchain.issuer._oidc import OidcClient
 from govchain.issuer._status import StatusWriter
 from govchain.issuer.errors import (
+    ActivationRequiredError,
     CsrfTokenInvalidError,
     CsrfTokenMissingError,
     DocumentRefusedError,
     ForbiddenError,
     FormInputError,
+    LevelTooLowError,
     LoginFailedError,
     LoginRequiredError,
     LoginUnavailableError,
     NotFoundError,
     OfferInputError,
+    RateLimitedError,
     StatusWriteError,
     TransitionRefusedError,
 )
@@ -92,6 +98,7 @@ __all__ = [
     "VALUES_DE",
     "ZONES",
     "Console",
+    "LoginStart",
     "Person",
     "StatusAction",
 ]
@@ -212,6 +219,9 @@ the BürgerID's enrolment method that the credential states."""
 _SELF_REGISTRATION: Final = ("Selbstregistrierung", LevelOfAssurance.LOW, "self_registration")
 
 _LOGIN_TTL: Final = 600
+LOGIN_COOKIE_PREFIX: Final = "govchain_issuer_login_"
+_RATE_WINDOW: Final = 60
+_ACTIVATION_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 _MAX_REASON: Final = 500
 _UPLOAD_TYPES: Final = {
     "application/pdf": b"%PDF-",
@@ -236,6 +246,28 @@ def _tx_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
+def _activation_code() -> str:
+    """A one-time activation code: 16 characters (80 bits) in groups of four."""
+    raw = "".join(secrets.choice(_ACTIVATION_ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def _activation_hash(code: str) -> str:
+    cleaned = re.sub(r"[\s-]", "", code).upper()
+    return _sha256(f"govchain activation v1\x00{cleaned}")
+
+
+@dataclass(frozen=True)
+class LoginStart:
+    """A begun login: where the browser goes, and the pre-login cookie that ties the
+    provider's answer to this browser (its name carries part of the state's hash, so
+    logins in two tabs do not overwrite each other)."""
+
+    authorization_url: str
+    cookie_name: str
+    binding: str
+
+
 @dataclass(frozen=True)
 class Person:
     """Whoever is logged in (citizen, landlord or official), from the session."""
@@ -251,6 +283,22 @@ class Person:
     def name(self) -> str:
         """Given and family name."""
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def strong(self) -> bool:
+        """Logged in at level substanziell or higher (not only a Basisregistrierung)."""
+        return self.level >= LevelOfAssurance.SUBSTANTIAL
+
+
+def strong_person(person: Person | None) -> Person:
+    """The person, if logged in at level substanziell or higher: a Basisregistrierung is
+    the person's own statement (anyone can make one in another's name), so no citizen
+    page with personal data or a credential trusts it."""
+    if person is None:
+        raise LoginRequiredError()
+    if not person.strong:
+        raise LevelTooLowError()
+    return person
 
 
 def _field(form: Mapping[str, str], name: str, label_de: str, problems: list[str]) -> str:
@@ -337,29 +385,63 @@ class Console:
 
     # --- login and sessions ----------------------------------------------------------
 
-    def begin_login(self, return_to: str, level: LevelOfAssurance) -> str:
-        """Start a login; returns the provider's authorization URL."""
+    def begin_login(self, return_to: str, level: LevelOfAssurance, client: str = "") -> LoginStart:
+        """Start a login: the provider's authorization URL and the pre-login cookie.
+
+        Pending logins are capped (per client address and altogether): each anonymous
+        GET would otherwise leave a row behind until it expires."""
         if self.oidc is None:
             raise LoginUnavailableError()
-        login = self.oidc.begin(level)
         now = self.now()
-        with self._sessions.begin() as session:
-            session.execute(delete(LoginRow).where(LoginRow.expires_at < now))
+        client = client[:64]
+        with self.issuer.write_lock, self._sessions.begin() as session:
+            session.execute(delete(LoginRow).where(LoginRow.expires_at <= now))
+            pending = session.scalar(select(func.count()).select_from(LoginRow)) or 0
+            mine = (
+                session.scalar(
+                    select(func.count()).select_from(LoginRow).where(LoginRow.client == client)
+                )
+                or 0
+            )
+            if (
+                mine >= self.settings.issuer_login_pending_per_client
+                or pending >= self.settings.issuer_login_pending_max
+            ):
+                log.warning("login refused: %s pending (%s from this client)", pending, mine)
+                raise RateLimitedError(
+                    "Too many logins were begun and not finished; please wait a few minutes.",
+                    "Es wurden zu viele Anmeldungen begonnen und nicht beendet; bitte warten "
+                    "Sie einige Minuten.",
+                    _LOGIN_TTL,
+                )
+            login = self.oidc.begin(level)
+            binding = secrets.token_urlsafe(32)
+            state_hash = _sha256(login.state)
             session.add(
                 LoginRow(
-                    state_hash=_sha256(login.state),
+                    state_hash=state_hash,
                     nonce=login.nonce,
                     code_verifier=login.code_verifier,
                     return_to=safe_return_to(return_to),
                     expires_at=now + _LOGIN_TTL,
+                    binding_hash=_sha256(binding),
+                    client=client,
                 )
             )
-        return login.authorization_url
+        return LoginStart(login.authorization_url, self.login_cookie(login.state), binding)
 
-    def finish_login(self, query: Mapping[str, str]) -> tuple[str, str]:
+    @staticmethod
+    def login_cookie(state: str) -> str:
+        """The name of the pre-login cookie of the login with this ``state``."""
+        return f"{LOGIN_COOKIE_PREFIX}{_sha256(state)[:16]}"
+
+    def finish_login(
+        self, query: Mapping[str, str], cookies: Mapping[str, str] | None = None
+    ) -> tuple[str, str]:
         """Complete a login from the provider's redirect; returns a new session id and
-        where to go. The login is single use; officials and landlords registered by
-        name and birth date are bound to this ``sub`` at their first strong login."""
+        where to go. The login is single use and only in the browser that began it (its
+        pre-login cookie must match): an attacker's own login finished in a victim's
+        browser (login CSRF) opens no session."""
         if self.oidc is None:
             raise LoginUnavailableError()
         state = query.get("state") or ""
@@ -371,6 +453,13 @@ class Console:
             raise LoginFailedError(
                 "unknown or expired login (state)",
                 "die Anmeldung ist unbekannt oder abgelaufen; bitte neu beginnen",
+            )
+        binding = (cookies or {}).get(self.login_cookie(state), "")
+        if not row.binding_hash or not secrets.compare_digest(row.binding_hash, _sha256(binding)):
+            log.warning("login refused: the answer came to another browser than the request")
+            raise LoginFailedError(
+                "the login was not started in this browser",
+                "die Anmeldung wurde nicht in diesem Browser begonnen; bitte neu beginnen",
             )
         if "iss" in query and query["iss"] != self.oidc.provider:
             raise LoginFailedError("the answer names another issuer", "falscher Anmeldedienst")
@@ -401,39 +490,113 @@ class Console:
                     expires_at=now + self.settings.issuer_session_ttl_seconds,
                 )
             )
-            if identity.level >= LevelOfAssurance.SUBSTANTIAL:
-                self._bind(
-                    session,
-                    identity.sub,
-                    identity.given_name,
-                    identity.family_name,
-                    identity.birth_date.isoformat(),
-                    now,
-                )
         log.info("login at level %s", identity.level.label_de)
         return session_id, row.return_to
 
+    # --- activation: binding an official or landlord row to a BürgerID ----------------
+
     @staticmethod
-    def _bind(session: Session, sub: str, given: str, family: str, born: str, now: int) -> None:
-        """Bind unbound official and landlord rows of this person to the login's sub."""
-        key = (_norm(given), _norm(family), born)
-        if session.scalars(select(OfficialRow).where(OfficialRow.sub == sub)).first() is None:
-            for official in session.scalars(
+    def _unbound(session: Session, person: Person) -> list[OfficialRow | LandlordRow]:
+        """Active rows waiting for activation that carry this person's name and birth
+        date (the code alone decides which is bound; the name is a second check)."""
+        born = person.birth_date.isoformat()
+        key = (_norm(person.given_name), _norm(person.family_name))
+        rows: list[OfficialRow | LandlordRow] = [
+            *session.scalars(
                 select(OfficialRow).where(
                     OfficialRow.sub.is_(None),
                     OfficialRow.active.is_(True),
                     OfficialRow.birth_date == born,
                 )
-            ):
-                if (_norm(official.given_name), _norm(official.family_name), born) == key:
-                    official.sub = sub
-                    official.bound_at = now
-                    break
-        for landlord in session.scalars(
-            select(LandlordRow).where(LandlordRow.sub.is_(None), LandlordRow.birth_date == born)
-        ):
-            if (_norm(landlord.given_name), _norm(landlord.family_name), born) == key:
-                landlord.sub = sub
+            ),
+            *session.scalars(
+                select(LandlordRow).where(
+                    LandlordRow.sub.is_(None),
+                    LandlordRow.active.is_(True),
+                    LandlordRow.birth_date == born,
+                )
+            ),
+        ]
+        return [r for r in rows if (_norm(r.given_name), _norm(r.family_name)) == key]
+
+    def awaiting_activation(self, person: Person | None) -> bool:
+        """Whether an official or landlord row of this person waits for its code."""
+        if person is None or not person.strong:
+            return False
+        with self._sessions() as session:
+            return bool(self._unbound(session, person))
+
+    def activate(self, person: Person | None, code: str) -> OfficialRow | LandlordRow:
+        """Bind the official or landlord row whose one-time activation code this is to
+        the login's ``sub`` (a login at level substanziell or higher whose name and birth
+        date are the row's). Each wrong code counts against the person's rows; after
+        ``issuer_activation_max_attempts`` the code is dead and a new one must be made."""
+        me = strong_person(person)
+        now = self.now()
+        limit = self.settings.issuer_activation_max_attempts
+        wanted = _activation_hash(code or "")
+        with self.issuer.write_lock, self._sessions.begin() as session:
+            rows = self._unbound(session, me)
+            live = [
+                r
+                for r in rows
+                if r.activation_hash is not None
+                and (r.activation_expires_at or 0) > now
+                and r.activation_failures < limit
+            ]
+            match = next(
+                (r for r in live if secrets.compare_digest(r.activation_hash or "", wanted)), None
+            )
+            if match is not None:
+                if (
+                    isinstance(match, OfficialRow)
+                    and session.scalars(
+                        select(OfficialRow).where(OfficialRow.sub == me.sub)
+                    ).first()
+                ):
+                    raise ForbiddenError(
+                        "This BürgerID is already bound to another official.",
+                        "Diese BürgerID ist bereits einer anderen Sachbearbeitung zugeordnet.",
+                    )
+                match.sub = me.sub
+                match.activation_hash = None
+                match.activation_expires_at = None
+                if isinstance(match, OfficialRow):
+                    match.bound_at = now
+                log.info("%s %s activated", type(match).__name__, match.id)
+                return match
+            for row in live:
+                row.activation_failures += 1
+            left = max((limit - r.activation_failures for r in live), default=0)
+            refusal = FormInputError(
+                "The activation code is wrong, expired or used up"
+                + (f" ({left} attempts left)." if left else "; ask for a new one."),
+                "Der Aktivierungscode ist falsch, abgelaufen oder verbraucht"
+                + (
+                    f" (noch {left} Versuche)."
+                    if left
+                    else "; bitte lassen Sie sich einen neuen Code geben."
+                ),
+                ["Aktivierungscode: falsch, abgelaufen oder verbraucht"],
+            )
+        raise refusal
+
+    def new_activation_code(self, official_id: str) -> tuple[OfficialRow, str]:
+        """A fresh one-time code for an official not yet bound (the old one dies)."""
+        code = _activation_code()
+        with self.issuer.write_lock, self._sessions.begin() as session:
+            row = session.get(OfficialRow, official_id.strip())
+            if row is None or not row.active:
+                raise NotFoundError("active official", "Diese aktive Sachbearbeitung")
+            if row.sub is not None:
+                raise TransitionRefusedError(
+                    "This official is already bound to a BürgerID.",
+                    "Diese Sachbearbeitung ist bereits an eine BürgerID gebunden.",
+                )
+            row.activation_hash = _activation_hash(code)
+            row.activation_expires_at = self.now() + self.settings.issuer_activation_ttl_seconds
+            row.activation_failures = 0
+        return row, code
 
     def person(self, session_id: str | None) -> Person | None:
         """The person of a session cookie, while the session lasts."""
@@ -478,8 +641,10 @@ class Console:
         family_name: str,
         birth_date: str,
         registered_by: str,
-    ) -> OfficialRow:
-        """Register an official of ``office`` with ``role`` (bound at the first login)."""
+    ) -> tuple[OfficialRow, str]:
+        """Register an official of ``office`` with ``role``; returns the row and the
+        one-time activation code (shown once, stored hashed) that the official enters at
+        the first login to bind the row to their BürgerID."""
         self._office(office)
         problems: list[str] = []
         if role not in {r.value for r in OfficialRole}:
@@ -493,6 +658,7 @@ class Console:
         if problems or born is None:
             raise _refuse_form(problems)
         now = self.now()
+        code = _activation_code()
         with self.issuer.write_lock, self._sessions.begin() as session:
             for other in session.scalars(
                 select(OfficialRow).where(
@@ -519,6 +685,9 @@ class Console:
                 active=True,
                 registered_by=registered_by,
                 registered_at=now,
+                activation_hash=_activation_hash(code),
+                activation_expires_at=now + self.settings.issuer_activation_ttl_seconds,
+                activation_failures=0,
             )
             session.add(row)
             self.issuer._audit(
@@ -529,7 +698,7 @@ class Console:
                 now,
             )
         self.issuer.anchor_pending()
-        return row
+        return row, code
 
     def officials(self, office: str | None = None) -> list[OfficialRow]:
         """Registered officials, of one office or all."""
@@ -569,23 +738,25 @@ class Console:
         """The official behind a session, refusing everyone else (and a role too low)."""
         if person is None:
             raise LoginRequiredError()
+        if person.level < LevelOfAssurance.SUBSTANTIAL:
+            raise ForbiddenError(
+                "Officials log in with a BürgerID of level substanziell or higher.",
+                "Sachbearbeitende melden sich mit einer BürgerID mindestens auf Niveau "
+                "„substanziell“ an.",
+            )
         with self._sessions() as session:
             row = session.scalars(
                 select(OfficialRow).where(
                     OfficialRow.sub == person.sub, OfficialRow.active.is_(True)
                 )
             ).first()
+        if row is None and self.awaiting_activation(person):
+            raise ActivationRequiredError()
         if row is None:
             raise ForbiddenError(
                 "Only registered officials may use the console.",
                 "Nur eingetragene Sachbearbeiterinnen und Sachbearbeiter dürfen die Konsole "
                 "nutzen.",
-            )
-        if person.level < LevelOfAssurance.SUBSTANTIAL:
-            raise ForbiddenError(
-                "Officials log in with a BürgerID of level substanziell or higher.",
-                "Sachbearbeitende melden sich mit einer BürgerID mindestens auf Niveau "
-                "„substanziell“ an.",
             )
         if role is OfficialRole.LEITUNG and row.role != OfficialRole.LEITUNG.value:
             raise ForbiddenError(
@@ -737,9 +908,9 @@ class Console:
     def submit_application(
         self, person: Person | None, kind: str, form: Mapping[str, str]
     ) -> ApplicationRow:
-        """A citizen's application; the holder's name and birth date come from the login."""
-        if person is None:
-            raise LoginRequiredError()
+        """A citizen's application; the holder's name and birth date come from the login,
+        which must be at level substanziell or higher (its level is kept with it)."""
+        person = strong_person(person)
         cid = KINDS.get(kind)
         office = self.settings.office_for_type(cid) if cid else None
         if cid is None or office is None:
@@ -760,28 +931,36 @@ class Console:
             form=_canonical(fields),
             created_at=now,
             updated_at=now,
+            level=int(person.level),
         )
         with self._sessions.begin() as session:
             session.add(row)
         return row
 
-    def my_applications(self, person: Person) -> list[ApplicationRow]:
-        """The citizen's own applications, newest first."""
+    def my_applications(self, person: Person | None) -> list[ApplicationRow]:
+        """The citizen's own applications, newest first (those made at a level no
+        higher than this login's)."""
+        me = strong_person(person)
         with self._sessions() as session:
             rows = list(
                 session.scalars(
                     select(ApplicationRow)
-                    .where(ApplicationRow.applicant_sub == person.sub)
+                    .where(
+                        ApplicationRow.applicant_sub == me.sub,
+                        ApplicationRow.level <= int(me.level),
+                    )
                     .order_by(ApplicationRow.created_at.desc())
                 )
             )
         return [self._refresh(r) for r in rows]
 
-    def my_application(self, person: Person, application_id: str) -> ApplicationRow:
-        """One of the citizen's own applications (others' are not found)."""
+    def my_application(self, person: Person | None, application_id: str) -> ApplicationRow:
+        """One of the citizen's own applications (others' are not found, nor one made
+        at a higher level than this login's)."""
+        me = strong_person(person)
         with self._sessions() as session:
             row = session.get(ApplicationRow, application_id)
-        if row is None or row.applicant_sub != person.sub:
+        if row is None or row.applicant_sub != me.sub or row.level > int(me.level):
             raise NotFoundError("application", "Diesen Antrag")
         return self._refresh(row)
 
@@ -864,6 +1043,7 @@ class Console:
                 MessageRow(
                     id=secrets.token_hex(8),
                     recipient_sub=row.applicant_sub,
+                    level=row.level,
                     application_id=row.id,
                     subject="Unterlagen nachgefordert",
                     body=text,
@@ -903,6 +1083,7 @@ class Console:
                 MessageRow(
                     id=secrets.token_hex(8),
                     recipient_sub=row.applicant_sub,
+                    level=row.level,
                     application_id=row.id,
                     subject="Antrag abgelehnt",
                     body=f"Ihr Antrag wurde abgelehnt. Begründung: {text}",
@@ -1013,6 +1194,7 @@ class Console:
                 official=actor,
                 tx_code=code,
                 office=office.id,
+                application_id=app.id,
             )
         except OfferInputError as err:
             raise FormInputError(err.message, err.message_de, err.problems) from err
@@ -1041,10 +1223,21 @@ class Console:
             row.offer_id = created.offer_id
             row.offer_uri = created.offer_uri
             row.updated_at = now
+            # the codes of earlier offers are dead: say so, so that nobody types them
+            session.execute(
+                update(MessageRow)
+                .where(
+                    MessageRow.application_id == row.id,
+                    MessageRow.offer_id.is_not(None),
+                    MessageRow.offer_id != created.offer_id,
+                )
+                .values(body="Dieser Code gilt nicht mehr; es wurde ein neues Angebot gemacht.")
+            )
             session.add(
                 MessageRow(
                     id=secrets.token_hex(8),
                     recipient_sub=row.applicant_sub,
+                    level=row.level,
                     application_id=row.id,
                     subject="Antrag genehmigt",
                     body="Ihr Antrag wurde genehmigt. Den QR-Code für Ihre Wallet finden Sie "
@@ -1056,6 +1249,7 @@ class Console:
                 MessageRow(
                     id=secrets.token_hex(8),
                     recipient_sub=row.applicant_sub,
+                    level=row.level,
                     application_id=row.id,
                     offer_id=created.offer_id,
                     subject="Transaktionscode für Ihren Nachweis",
@@ -1090,27 +1284,93 @@ class Console:
             and offer.expires_at > self.now()
         )
 
-    def renew_offer(self, person: Person, application_id: str) -> ApplicationRow:
-        """A fresh offer (and code) for an approved application whose offer lapsed."""
+    def renewable(self, app: ApplicationRow) -> bool:
+        """Whether the application may get a new offer (see ``_renewable``)."""
+        with self._sessions() as session:
+            return self._renewable(session, app)
+
+    def _renewable(self, session: Session, app: ApplicationRow) -> bool:
+        """Whether the application may get a new offer: approved, its offer dead for
+        good (blocked by wrong codes, or never redeemed and expired; withdrawn only
+        when no DIDComm issuance is open or done) and no credential on it."""
+        if (
+            app.state != ApplicationState.APPROVED.value
+            or app.decision is None
+            or app.offer_id is None  # another renewal is under way
+        ):
+            return False
+        offer = session.get(OfferRow, app.offer_id)
+        credential = session.scalars(
+            select(CredentialRow.id)
+            .join(OfferRow, OfferRow.id == CredentialRow.offer_id)
+            .where(OfferRow.application_id == app.id)
+        ).first()
+        didcomm = session.scalars(
+            select(DidcommRow.id).where(
+                DidcommRow.application_id == app.id,
+                DidcommRow.state.in_(
+                    (
+                        DidcommState.INVITED.value,
+                        DidcommState.ISSUING.value,
+                        DidcommState.ISSUED.value,
+                    )
+                ),
+            )
+        ).first()
+        if offer is None or credential is not None or didcomm is not None:
+            return False
+        state = OfferState(offer.state)
+        return (
+            state is OfferState.BLOCKED
+            or (state is OfferState.OFFERED and offer.expires_at <= self.now())
+            or state is OfferState.WITHDRAWN
+        )
+
+    def renew_offer(self, person: Person | None, application_id: str) -> ApplicationRow:
+        """A fresh offer (and code) for an approved application whose offer is dead for
+        good (``renewable``), decided inside the writers' lock so that two renewals, or a
+        renewal and a redemption, cannot both go through."""
         app = self.my_application(person, application_id)
         if app.state != ApplicationState.APPROVED.value or app.decision is None:
             raise TransitionRefusedError(
                 "Only an approved application gets a new offer.",
                 "Nur ein genehmigter Antrag erhält ein neues Angebot.",
             )
-        if self.offer_open(app):
-            raise TransitionRefusedError(
-                "The current offer is still open.", "Das aktuelle Angebot ist noch gültig."
+        # claim the renewal inside the writers' turn: the application's offer link is
+        # cleared, so a second renewal or a DIDComm start finds nothing to act on
+        with self.issuer.write_lock, self._sessions.begin() as session:
+            current = session.get(ApplicationRow, app.id)
+            assert current is not None
+            if not self._renewable(session, current):
+                raise TransitionRefusedError(
+                    "The current offer is still open, being redeemed or was used; no new "
+                    "offer is made.",
+                    "Das aktuelle Angebot ist noch gültig, wird gerade abgeholt oder wurde "
+                    "verwendet; es gibt kein neues Angebot.",
+                )
+            previous = (current.offer_id, current.offer_uri)
+            current.offer_id = None
+            current.offer_uri = None
+        try:
+            return self._offer_for(
+                app, None, self._office(app.office), json.loads(app.decision or "{}")
             )
-        return self._offer_for(app, None, self._office(app.office), json.loads(app.decision))
+        except BaseException:
+            with self.issuer.write_lock, self._sessions.begin() as session:
+                restored = session.get(ApplicationRow, app.id)
+                if restored is not None and restored.offer_id is None:
+                    restored.offer_id, restored.offer_uri = previous
+            raise
 
-    def messages(self, person: Person) -> list[MessageRow]:
-        """The person's Postfach, newest first."""
+    def messages(self, person: Person | None) -> list[MessageRow]:
+        """The person's Postfach, newest first: a login at level substanziell or higher
+        sees the messages of logins of at most its own level."""
+        me = strong_person(person)
         with self._sessions() as session:
             return list(
                 session.scalars(
                     select(MessageRow)
-                    .where(MessageRow.recipient_sub == person.sub)
+                    .where(MessageRow.recipient_sub == me.sub, MessageRow.level <= int(me.level))
                     .order_by(MessageRow.created_at.desc())
                 )
             )
@@ -1245,6 +1505,7 @@ class Console:
         evidence: str,
         official: OfficialRow | None,
         tx_code: str | None,
+        batch_size: int | None = None,
     ) -> tuple[OfferCreated, EnrolmentRow]:
         now = self.now()
         _, level, method = COUNTER_EVIDENCE.get(evidence, _SELF_REGISTRATION)
@@ -1258,6 +1519,7 @@ class Console:
             official=actor,
             tx_code=tx_code,
             office=office_id,
+            batch_size=batch_size,
         )
         row = EnrolmentRow(
             id=secrets.token_hex(8),
@@ -1290,6 +1552,7 @@ class Console:
                     MessageRow(
                         id=secrets.token_hex(8),
                         recipient_sub=official.sub,
+                        level=int(LevelOfAssurance.SUBSTANTIAL),  # officials log in at least so
                         offer_id=created.offer_id,
                         subject=f"Code-Beleg BürgerID-Registrierung {row.id}",
                         body=f"Transaktionscode zum Aushändigen: {tx_code}",
@@ -1299,9 +1562,48 @@ class Console:
         self.issuer.anchor_pending()
         return created, row
 
-    def self_register(self, form: Mapping[str, str]) -> tuple[OfferCreated, EnrolmentRow]:
-        """ "Basisregistrierung": the citizen's own statement, level low."""
-        return self._enrol(form, "selbstregistrierung", None, None)
+    def self_register(
+        self, form: Mapping[str, str], client: str = ""
+    ) -> tuple[OfferCreated, EnrolmentRow]:
+        """ "Basisregistrierung": the citizen's own statement, level low, one credential
+        per offer. Each takes a status list entry, so registrations are rate-limited per
+        client address and altogether (counted in the database, so every worker sees
+        them); a refusal leaves nothing behind."""
+        self._citizen_claims(form, LevelOfAssurance.LOW, _SELF_REGISTRATION[2], self.now())
+        self._count(
+            f"registrierung:{client[:64]}",
+            self.settings.issuer_registration_per_client_per_minute,
+            "registrierung",
+            self.settings.issuer_registration_per_minute,
+        )
+        return self._enrol(form, "selbstregistrierung", None, None, batch_size=1)
+
+    def _count(self, bucket: str, per_bucket: int, total_bucket: str, total: int) -> None:
+        """Count one event in ``bucket`` and ``total_bucket`` for the current minute, or
+        RateLimitedError (with the seconds until the oldest counted event leaves the
+        window) when either is full."""
+        now = self.now()
+        since = now - _RATE_WINDOW
+        with self.issuer.write_lock, self._sessions.begin() as session:
+            session.execute(delete(RateEventRow).where(RateEventRow.at <= since))
+            for name, limit in ((bucket, per_bucket), (total_bucket, total)):
+                count, oldest = session.execute(
+                    select(func.count(), func.min(RateEventRow.at)).where(
+                        RateEventRow.bucket == name, RateEventRow.at > since
+                    )
+                ).one()
+                if count >= limit:
+                    log.warning("rate limit %s reached (%s a minute)", name.split(":")[0], limit)
+                    wait = int(oldest or now) + _RATE_WINDOW - now
+                    raise RateLimitedError(
+                        f"Too many registrations; please try again in {wait} seconds.",
+                        f"Zu viele Registrierungen; bitte versuchen Sie es in {wait} Sekunden "
+                        "erneut.",
+                        wait,
+                    )
+            session.add_all(
+                [RateEventRow(bucket=bucket, at=now), RateEventRow(bucket=total_bucket, at=now)]
+            )
 
     def enrol_at_counter(
         self, official: OfficialRow, form: Mapping[str, str]
@@ -1339,9 +1641,12 @@ class Console:
 
     # --- landlords -------------------------------------------------------------------
 
-    def register_landlord(self, official: OfficialRow, form: Mapping[str, str]) -> LandlordRow:
+    def register_landlord(
+        self, official: OfficialRow, form: Mapping[str, str]
+    ) -> tuple[LandlordRow, str]:
         """The city registers a landlord as issuer of the Wohnungsgeberbestätigung for
-        one dwelling (bound to the landlord's BürgerID at their first strong login)."""
+        one dwelling; returns the row and the one-time activation code (shown once to the
+        registering official, stored hashed) that binds it to the landlord's BürgerID."""
         if "landlord_confirmation_sd_jwt" not in self._office(official.office).types:
             raise ForbiddenError(
                 "This office does not register landlords.",
@@ -1362,6 +1667,7 @@ class Console:
         if problems or born is None:
             raise _refuse_form(problems)
         now = self.now()
+        code = _activation_code()
         row = LandlordRow(
             id=secrets.token_hex(8),
             office=official.office,
@@ -1381,6 +1687,9 @@ class Console:
             active=True,
             registered_by=self.actor(official),
             registered_at=now,
+            activation_hash=_activation_hash(code),
+            activation_expires_at=now + self.settings.issuer_activation_ttl_seconds,
+            activation_failures=0,
         )
         with self.issuer.write_lock, self._sessions.begin() as session:
             session.add(row)
@@ -1397,7 +1706,7 @@ class Console:
                 now,
             )
         self.issuer.anchor_pending()
-        return row
+        return row, code
 
     def office_landlords(self, official: OfficialRow) -> list[LandlordRow]:
         """The landlords the official's office registered."""
@@ -1411,7 +1720,9 @@ class Console:
             )
 
     def my_dwellings(self, person: Person) -> list[LandlordRow]:
-        """The dwellings the logged-in landlord is registered for."""
+        """The dwellings the logged-in landlord is registered for (strong logins only)."""
+        if not person.strong:
+            return []
         with self._sessions() as session:
             return list(
                 session.scalars(
@@ -1500,6 +1811,7 @@ class Console:
                 MessageRow(
                     id=secrets.token_hex(8),
                     recipient_sub=person.sub,
+                    level=int(person.level),
                     offer_id=created.offer_id,
                     subject=f"Code zur Wohnungsgeberbestätigung {claims['confirmation_number']}",
                     body=f"Transaktionscode für Ihre Mieterin/Ihren Mieter: {code}",

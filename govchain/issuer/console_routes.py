@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from govchain.chain.types import LevelOfAssurance
 from govchain.credentials.types import LOCAL_TIMEZONE
 from govchain.issuer._models import OfficialRole, OfficialRow
 from govchain.issuer.console import (
@@ -31,13 +32,13 @@ from govchain.issuer.console import (
     Console,
     Person,
     level_of,
+    strong_person,
     type_name,
     vct_name,
 )
 from govchain.issuer.errors import (
     DidcommUnavailableError,
     DocumentRefusedError,
-    LoginRequiredError,
     NotFoundError,
 )
 from govchain.issuer.schemas import OfferCreated
@@ -57,6 +58,7 @@ templates.env.globals.update(
     vct_name=vct_name,
     KINDS=KINDS,
     ZONES=ZONES,
+    level_name=lambda level: LevelOfAssurance(int(level)).label_de,
 )
 
 
@@ -152,32 +154,52 @@ def start(request: Request, service: ConsoleDep, person: CurrentPerson) -> HTMLR
     """The start page: log in, or the ways on from here."""
     official = None
     dwellings = []
+    activation = False
     if person is not None:
         official = next((o for o in service.officials() if o.sub == person.sub), None)
         dwellings = service.my_dwellings(person)
+        activation = service.awaiting_activation(person)
     return render(
         request,
         service,
         "start.html",
-        {"official": official, "dwellings": dwellings},
+        {"official": official, "dwellings": dwellings, "activation": activation},
         person=person,
     )
 
 
+def _client(request: Request) -> str:
+    return request.client.host if request.client is not None else ""
+
+
 @console.get("/anmeldung")
 def login(
-    service: ConsoleDep, ziel: str | None = None, niveau: str | None = None
+    request: Request, service: ConsoleDep, ziel: str | None = None, niveau: str | None = None
 ) -> RedirectResponse:
-    """ "Login mit BürgerID": to the provider, asking for the level the page needs."""
-    return _see(service.begin_login(ziel or "/issuer/", level_of(niveau)))
+    """ "Login mit BürgerID": to the provider, asking for the level the page needs; a
+    short-lived pre-login cookie ties the provider's answer to this browser."""
+    start = service.begin_login(ziel or "/issuer/", level_of(niveau), _client(request))
+    response = _see(start.authorization_url)
+    response.set_cookie(
+        start.cookie_name,
+        start.binding,
+        max_age=600,
+        httponly=True,
+        samesite="lax",
+        secure=not service.settings.development,
+        path="/issuer/anmeldung",
+    )
+    return response
 
 
 @console.get("/anmeldung/rueckkehr")
 async def login_return(request: Request, service: ConsoleDep) -> RedirectResponse:
-    """The provider's redirect back: redeem the code, open a session."""
+    """The provider's redirect back: redeem the code (only in the browser that began
+    the login), open a session."""
     query = dict(request.query_params)
-    session_id, target = await run_in_threadpool(service.finish_login, query)
+    session_id, target = await run_in_threadpool(service.finish_login, query, dict(request.cookies))
     response = _see(target)
+    response.delete_cookie(service.login_cookie(query.get("state", "")), path="/issuer/anmeldung")
     response.set_cookie(
         SESSION_COOKIE,
         session_id,
@@ -205,9 +227,8 @@ async def logout(request: Request, service: ConsoleDep, person: CurrentPerson) -
 
 
 def _citizen(person: Person | None) -> Person:
-    if person is None:
-        raise LoginRequiredError()
-    return person
+    """A citizen page's person: logged in at level substanziell or higher."""
+    return strong_person(person)
 
 
 @console.get("/antraege", response_class=HTMLResponse)
@@ -267,6 +288,7 @@ def my_application(
             "offer_open": open_offer,
             "documents": service.documents(app.id),
             "max_kib": service.settings.issuer_upload_max_bytes // 1024,
+            "renewable": service.renewable(app),
             "didcomm_enabled": service.didcomm is not None,
             "didcomm": latest,
             "invitation_qr": invitation_qr,
@@ -344,7 +366,7 @@ async def self_registration(
 ) -> HTMLResponse:
     """ "Basisregistrierung": the BürgerID offer at level low, as a QR code."""
     form = await _form(request, service)
-    created, _ = await run_in_threadpool(service.self_register, form)
+    created, _ = await run_in_threadpool(service.self_register, form, _client(request))
     return _offer_page(request, service, person, created, "BürgerID (Basisregistrierung)", None)
 
 
@@ -580,11 +602,37 @@ def console_landlords(
     )
 
 
-@console.post("/konsole/wohnungsgeber")
+@console.post("/konsole/wohnungsgeber", response_class=HTMLResponse)
 async def console_register_landlord(
-    request: Request, service: ConsoleDep, official: CurrentOfficial
-) -> Response:
-    """Register a landlord for one dwelling."""
+    request: Request, service: ConsoleDep, person: CurrentPerson, official: CurrentOfficial
+) -> HTMLResponse:
+    """Register a landlord for one dwelling; the one-time activation code is shown
+    here once, to be handed to the landlord."""
     form = await _form(request, service)
-    await run_in_threadpool(service.register_landlord, official, form)
-    return _see("/issuer/konsole/wohnungsgeber")
+    row, code = await run_in_threadpool(service.register_landlord, official, form)
+    return render(
+        request,
+        service,
+        "aktivierungscode.html",
+        {"official": official, "who": f"{row.given_name} {row.family_name}", "code": code},
+        person=person,
+        status_code=201,
+    )
+
+
+# --- activation: the first login of an official or landlord -----------------------------
+
+
+@console.get("/aktivierung", response_class=HTMLResponse)
+def activation_form(request: Request, service: ConsoleDep, person: CurrentPerson) -> HTMLResponse:
+    """The form for the one-time activation code (officials and landlords)."""
+    me = _citizen(person)
+    return render(request, service, "aktivierung.html", {}, person=me)
+
+
+@console.post("/aktivierung")
+async def activation(request: Request, service: ConsoleDep, person: CurrentPerson) -> Response:
+    """Bind the registered row to this BürgerID with the one-time code."""
+    form = await _form(request, service)
+    row = await run_in_threadpool(service.activate, person, form.get("code", ""))
+    return _see("/issuer/konsole" if isinstance(row, OfficialRow) else "/issuer/vermieter")

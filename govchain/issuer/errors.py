@@ -16,6 +16,9 @@ Tree (below ``govchain.errors.ServiceError``)::
     │   ├── LoginUnavailableError            503 login-unavailable   no OIDC provider configured
     │   ├── LoginFailedError                 400 login-failed        the OIDC answer was refused
     │   ├── ForbiddenError                   403 forbidden           role, office or level too low
+    │   │   ├── LevelTooLowError             403 level-too-low       login below substanziell
+    │   │   └── ActivationRequiredError      403 activation-required first login: enter the code
+    │   ├── RateLimitedError                 429 rate-limited        too many; Retry-After
     │   ├── CsrfTokenMissingError            403 csrf-token-missing
     │   ├── CsrfTokenInvalidError            403 csrf-token-invalid
     │   ├── NotFoundError                    404 not-found           also: another office's record
@@ -35,7 +38,9 @@ Tree (below ``govchain.errors.ServiceError``)::
             ├── InvalidCredentialRequestError        invalid_credential_request
             ├── UnknownCredentialConfigurationError  unknown_credential_configuration
             ├── InvalidProofError                    invalid_proof
-            └── InvalidNonceError                    invalid_nonce
+            ├── InvalidNonceError                    invalid_nonce
+            └── CredentialRequestDeniedError         credential_request_denied (one permit,
+                                                     one credential: already issued)
 
 Protocol errors answer with the spec's JSON (``error``, ``error_description``) and, beside
 it, the RFC 9457 members every govchain service uses (``type``, ``title``, ``status``,
@@ -50,7 +55,9 @@ from typing import Any
 from govchain.errors import ServiceError
 
 __all__ = [
+    "ActivationRequiredError",
     "ConsoleError",
+    "CredentialRequestDeniedError",
     "CredentialRequestError",
     "CsrfTokenInvalidError",
     "CsrfTokenMissingError",
@@ -69,6 +76,7 @@ __all__ = [
     "InvalidTokenError",
     "IssuerError",
     "IssuerNotReadyError",
+    "LevelTooLowError",
     "LoginFailedError",
     "LoginRequiredError",
     "LoginUnavailableError",
@@ -77,6 +85,7 @@ __all__ = [
     "OAuthError",
     "OfferInputError",
     "OfferNotFoundError",
+    "RateLimitedError",
     "RequestBodyError",
     "RequestTooLargeError",
     "StatusWriteError",
@@ -311,6 +320,13 @@ class InvalidNonceError(CredentialRequestError):
         )
 
 
+class CredentialRequestDeniedError(CredentialRequestError):
+    """The request is well-formed but not granted: the application behind the offer
+    already has its credential (OID4VCI 1.0, 8.3.1.2 ``credential_request_denied``)."""
+
+    error = "credential_request_denied"
+
+
 class ConsoleError(IssuerError):
     """The console, the logins or an application refuses something."""
 
@@ -361,6 +377,44 @@ class ForbiddenError(ConsoleError):
 
     status = 403
     code = "forbidden"
+
+
+class LevelTooLowError(ForbiddenError):
+    """A citizen page needs a login at level substanziell or higher: a "Basisregistrierung"
+    is the person's own statement, and anyone can make one with another's name."""
+
+    code = "level-too-low"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This page needs a login with a BürgerID of level substanziell or higher.",
+            "Für diese Seite ist eine Anmeldung mit BürgerID ab Niveau substanziell nötig.",
+        )
+
+
+class ActivationRequiredError(ForbiddenError):
+    """A registered official or landlord whose row is not yet bound enters the one-time
+    activation code first (pages: the browser goes to the activation form)."""
+
+    code = "activation-required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Please enter the activation code you received at your registration first.",
+            "Bitte geben Sie zuerst den Aktivierungscode ein, den Sie bei Ihrer Eintragung "
+            "erhalten haben.",
+        )
+
+
+class RateLimitedError(ConsoleError):
+    """Too many requests of one kind (per client or altogether); ``retry_after`` seconds."""
+
+    status = 429
+    code = "rate-limited"
+
+    def __init__(self, message: str, message_de: str, retry_after: int) -> None:
+        super().__init__(message, message_de)
+        self.retry_after = max(1, retry_after)
 
 
 class CsrfTokenMissingError(ConsoleError):

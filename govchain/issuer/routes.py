@@ -20,17 +20,27 @@ from pydantic import ValidationError
 
 from govchain.credentials.types import credential_type
 from govchain.issuer.errors import (
+    ActivationRequiredError,
     InvalidCredentialRequestError,
     InvalidRequestError,
     IssuerError,
     LoginRequiredError,
+    RateLimitedError,
     RequestBodyError,
     RequestTooLargeError,
 )
 from govchain.issuer.schemas import CredentialOut, NonceOut, OfferCreated, OfferIn, TokenOut
 from govchain.issuer.service import IssuerService
 
-__all__ = ["DEV_HEADER", "FAST_PATHS", "error_page", "oid4vci", "pages", "router"]
+__all__ = [
+    "DEV_HEADER",
+    "FAST_PATHS",
+    "error_page",
+    "oid4vci",
+    "pages",
+    "retry_after",
+    "router",
+]
 
 DEV_HEADER = "X-Govchain-Dev-Official"
 
@@ -117,8 +127,8 @@ def _json(text: str) -> Response:
 
 
 async def answer_token(request: Request) -> Response:
-    """The token endpoint's answer: the form parsed once (urlencoded, as RFC 6749 asks;
-    other bodies through Starlette's form parser), the service's token as JSON."""
+    """The token endpoint's answer: the form parsed once (urlencoded only, as RFC 6749
+    asks; other media types are refused unread), the service's token as JSON."""
     content_type = request.headers.get("content-type", "")
     if content_type.split(";", 1)[0].strip().lower() == _FORM:
         body = await _body(request, _MAX_TOKEN_REQUEST_BYTES, InvalidRequestError)
@@ -131,8 +141,12 @@ async def answer_token(request: Request) -> Response:
             ) from err
         fields = dict(pairs)
     else:
-        form = await request.form()
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        # no multipart (nor anything else): its parser would spool files before the
+        # grant is even looked at
+        raise InvalidRequestError(
+            "The token request must be application/x-www-form-urlencoded (RFC 6749).",
+            "Die Token-Anfrage muss application/x-www-form-urlencoded sein (RFC 6749).",
+        )
     return _json(_service(request).token(fields).model_dump_json())
 
 
@@ -263,13 +277,23 @@ def error_page(request: Request, err: IssuerError) -> Response | None:
     if not path.startswith("/issuer/") or path.startswith("/issuer/v1/"):
         return None
     if isinstance(err, LoginRequiredError) and request.method == "GET":
-        query = urlencode({"ziel": path, "niveau": "substanziell" if "/konsole" in path else ""})
+        # every page behind a login needs level substanziell (see LevelTooLowError)
+        query = urlencode({"ziel": path, "niveau": "substanziell"})
         return RedirectResponse(f"/issuer/anmeldung?{query}", status_code=303)
+    if isinstance(err, ActivationRequiredError) and request.method == "GET":
+        return RedirectResponse("/issuer/aktivierung", status_code=303)
     problems = getattr(err, "problems", [])
     return templates.TemplateResponse(
         request,
         "fehler.html",
-        {"error": err, "problems": problems},
+        {"error": err, "problems": problems, "path": path},
         status_code=err.status,
-        headers=_NO_STORE,
+        headers={**_NO_STORE, **retry_after(err)},
     )
+
+
+def retry_after(err: IssuerError) -> dict[str, str]:
+    """The Retry-After header of a rate-limit refusal (none for other errors)."""
+    if isinstance(err, RateLimitedError):
+        return {"Retry-After": str(err.retry_after)}
+    return {}

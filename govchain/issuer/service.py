@@ -52,6 +52,7 @@ from govchain.issuer._models import (
 )
 from govchain.issuer._proof import PROOF_ALGS, check_proof
 from govchain.issuer.errors import (
+    CredentialRequestDeniedError,
     DevIdentityError,
     DevIdentityRefusedError,
     InvalidCredentialRequestError,
@@ -91,6 +92,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_CAPACITY_WARNING: Final = 0.10  # warn when less than this share of the list is free
+_CAPACITY_CHECK_SECONDS: Final = 5.0
 
 GENESIS_HASH: Final = "0" * 64
 """The ``prev_hash`` of the first audit entry."""
@@ -154,8 +158,15 @@ _OFFER_REDEEMED: Final = text(
 )
 _TOKEN_OFFER: Final = text(
     "SELECT t.expires_at, t.used_at, o.id, o.state, o.configuration_id, o.vct, o.claims, "
-    "o.created_by FROM issuer_access_tokens t LEFT JOIN issuer_offers o ON o.id = t.offer_id "
-    "WHERE t.token_hash = :token_hash"
+    "o.created_by, o.application_id, o.batch_size FROM issuer_access_tokens t "
+    "LEFT JOIN issuer_offers o ON o.id = t.offer_id WHERE t.token_hash = :token_hash"
+)
+# Another offer of the same application already has a credential, or the application is
+# no longer approved (issued over DIDComm, say): one permit, one credential.
+_APPLICATION_TAKEN: Final = text(
+    "SELECT 1 FROM issuer_applications a WHERE a.id = :application_id AND (a.state <> 'approved' "
+    "OR EXISTS (SELECT 1 FROM issuer_credentials c JOIN issuer_offers o ON o.id = c.offer_id "
+    "WHERE o.application_id = :application_id))"
 )
 _TOKEN_USED: Final = text(
     "UPDATE issuer_access_tokens SET used_at = :now WHERE token_hash = :token_hash"
@@ -278,6 +289,8 @@ class IssuerService:
         self._next_nonce_purge = 0
         self._nonce_key: bytes | None = None
         self._issuer: Issuer | None = None
+        self._allocator: RandomIndexAllocator | None = None
+        self._next_capacity_check = 0.0
         if key is not None and settings.issuer_status_list_uri is not None:
             uri = settings.issuer_status_list_uri
             allocator = RandomIndexAllocator(
@@ -288,6 +301,7 @@ class IssuerService:
             self._issuer = Issuer(
                 key, status_list=StatusListAllocation(uri, allocator), clock=clock
             )
+            self._allocator = allocator
         if anchoring is not None and not anchoring.store.has_namespace(self.namespace):
             anchoring.add_namespace(self.namespace)
 
@@ -349,7 +363,30 @@ class IssuerService:
         credential gets its entry here, so one list and one allocation serve both."""
         if self._issuer is None or self._issuer.status_list is None:
             raise IssuerNotReadyError()
-        return self._issuer.status_list.allocate()
+        reference = self._issuer.status_list.allocate()
+        self.check_status_capacity()
+        return reference
+
+    def check_status_capacity(self) -> float | None:
+        """The share of the status list still free (checked at most every few seconds);
+        below 10 % a warning is logged, so the office creates a new list before issuance
+        stops. None when there is no list or it was checked just now."""
+        if self._allocator is None:
+            return None
+        now = time.monotonic()
+        if now < self._next_capacity_check:
+            return None
+        self._next_capacity_check = now + _CAPACITY_CHECK_SECONDS
+        share = self._allocator.remaining / self._allocator.size
+        if share < _CAPACITY_WARNING:
+            log.warning(
+                "status list %s: only %.1f %% of its %d entries are left; create a new "
+                "list (GOVCHAIN_ISSUER_STATUS_LIST_URI) before it runs out",
+                self._allocator.uri,
+                share * 100,
+                self._allocator.size,
+            )
+        return share
 
     def identify(self, header: str | None) -> str:
         """The official named by the development header (``<office>/<official>``).
@@ -426,12 +463,17 @@ class IssuerService:
         tx_code: str | None = None,
         by_reference: bool = False,
         office: str | None = None,
+        application_id: str | None = None,
+        batch_size: int | None = None,
     ) -> OfferCreated:
         """Validate the claims and make an offer with a fresh pre-authorized code.
 
         Returns the ``openid-credential-offer://`` URI and, separately, the tx_code (if
         one was given), which must reach the citizen by another channel. ``office`` (a
-        console office id) scopes the offer and its credentials to that office's officials.
+        console office id) scopes the offer and its credentials to that office's officials;
+        ``application_id`` ties it to a console application (one permit, one credential:
+        the credential endpoint refuses once any offer of it was issued); ``batch_size``
+        caps the credentials per request below the issuer's setting (self-registration: 1).
         """
         if self.settings.issuer_status_list_uri is None:
             raise IssuerNotReadyError()
@@ -467,6 +509,8 @@ class IssuerService:
             "created_at": now,
             "expires_at": now + self.settings.issuer_offer_ttl_seconds,
             "office": office,
+            "application_id": application_id,
+            "batch_size": batch_size,
         }
         row = OfferRow(**values)  # not added to a session: it only feeds the document
         with self.write_lock, self.engine.begin() as connection:
@@ -818,6 +862,11 @@ class IssuerService:
         with self._reader.connect() as connection:
             offer = self._token_offer(connection, token_hash, now)
         self._check_issuable(offer, cid)
+        if offer.batch_size is not None and len(proofs) > offer.batch_size:
+            raise InvalidCredentialRequestError(
+                f"This offer grants at most {offer.batch_size} credential(s) per request.",
+                f"Dieses Angebot berechtigt zu höchstens {offer.batch_size} Nachweis(en).",
+            )
         claims = json.loads(offer.claims)
         signed = [
             (proof, issuer.issue(claims, holder=proof.key, vct=offer.vct)) for proof in proofs
@@ -826,6 +875,16 @@ class IssuerService:
         with self.write_lock, self.engine.begin() as connection:
             offer = self._token_offer(connection, token_hash, now)
             self._check_issuable(offer, cid)
+            if (
+                offer.application_id is not None
+                and connection.execute(
+                    _APPLICATION_TAKEN, {"application_id": offer.application_id}
+                ).first()
+            ):
+                raise CredentialRequestDeniedError(
+                    "A credential was already issued for this application.",
+                    "Für diesen Antrag wurde bereits ein Nachweis ausgestellt.",
+                )
             self._consume_nonces(connection, {p.nonce for p in proofs}, now)
             for proof, credential in signed:
                 assert credential.status is not None  # the issuer always has a list
@@ -870,6 +929,7 @@ class IssuerService:
                 },
             )  # the claims (personal data) are erased: no longer needed here
         self.anchor_pending()
+        self.check_status_capacity()
         return CredentialOut(credentials=[IssuedCredentialOut(credential=c) for c in issued])
 
     # --- audit log --------------------------------------------------------------------

@@ -105,6 +105,35 @@ class IssuerSettings(GovchainSettings):
     issuer_didcomm_invitation_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     issuer_didcomm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     issuer_didcomm_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    issuer_registration_per_client_per_minute: int = Field(
+        default=5,
+        ge=1,
+        le=10_000,
+        description="Self-registrations (Basisregistrierung) one client address may make a "
+        "minute; more are refused with 429 (each takes a status list entry).",
+    )
+    issuer_registration_per_minute: int = Field(
+        default=60,
+        ge=1,
+        le=100_000,
+        description="Self-registrations all clients together may make a minute.",
+    )
+    issuer_login_pending_per_client: int = Field(default=20, ge=1, le=10_000)
+    issuer_login_pending_max: int = Field(default=5000, ge=10, le=1_000_000)
+    issuer_form_max_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=10 * 1024 * 1024,
+        description="The largest request body of a console form (uploads: the upload "
+        "limit plus 64 KiB); larger bodies are refused with 413 before they are read.",
+    )
+    issuer_activation_ttl_seconds: int = Field(
+        default=14 * 86_400,
+        ge=600,
+        le=90 * 86_400,
+        description="How long an official's or landlord's one-time activation code is valid.",
+    )
+    issuer_activation_max_attempts: int = Field(default=5, ge=1, le=20)
 
     @model_validator(mode="after")
     def _check_issuer(self) -> Self:

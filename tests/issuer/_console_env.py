@@ -114,6 +114,20 @@ class Env:
         assert back.headers["location"] == ziel
         return browser
 
+    def activate(self, browser: httpx.Client, code: str) -> httpx.Response:
+        """Enter a one-time activation code (official or landlord) in a logged-in browser."""
+        return self.post(browser, "/issuer/aktivierung", {"code": code}, page="/issuer/aktivierung")
+
+    def official_login(self, who: Citizen, code: str) -> httpx.Client:
+        """Log a newly registered official in (substanziell) and activate the entry."""
+        browser = self.login(who, niveau="substanziell", ziel="/issuer/konsole")
+        first = browser.get("/issuer/konsole")
+        assert first.status_code == 303 and first.headers["location"] == "/issuer/aktivierung"
+        done = self.activate(browser, code)
+        assert done.status_code == 303, done.text
+        assert browser.get("/issuer/konsole").status_code == 200
+        return browser
+
     def csrf(self, browser: httpx.Client, page: str = "/issuer/") -> str:
         """The anti-forgery token of a page (its hidden field; the cookie is set)."""
         response = browser.get(page)

@@ -37,7 +37,7 @@ __all__ = ["env", "vw"]
 pytestmark = pytest.mark.ganache
 
 LOW, SUBST, HIGH = LevelOfAssurance.LOW, LevelOfAssurance.SUBSTANTIAL, LevelOfAssurance.HIGH
-ANA = citizen("Ana", "Silva", date(1996, 2, 3), LOW)
+ANA = citizen("Ana", "Silva", date(1996, 2, 3), SUBST)
 OLGA = citizen("Olga", "Ordnung", date(1980, 5, 6), SUBST)  # Ordnungsamt, Sachbearbeitung
 LEA = citizen("Lea", "Leitung", date(1975, 1, 2), HIGH)  # Ordnungsamt, Leitung
 BERND = citizen("Bernd", "Bürger", date(1985, 3, 4), SUBST)  # Bürgeramt, Sachbearbeitung
@@ -49,12 +49,13 @@ PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def officials(env: Env) -> dict[str, httpx.Client]:
     """The officials, registered by the admin and logged in (binding their sub)."""
     console = env.console
-    for person, office, role in (
-        (OLGA, "ordnungsamt-aachen", "sachbearbeitung"),
-        (LEA, "ordnungsamt-aachen", "leitung"),
-        (BERND, "buergeramt-aachen", "sachbearbeitung"),
+    browsers = {}
+    for name, person, office, role in (
+        ("olga", OLGA, "ordnungsamt-aachen", "sachbearbeitung"),
+        ("lea", LEA, "ordnungsamt-aachen", "leitung"),
+        ("bernd", BERND, "buergeramt-aachen", "sachbearbeitung"),
     ):
-        console.add_official(
+        _, code = console.add_official(
             office=office,
             role=role,
             given_name=person.given_name,
@@ -62,10 +63,8 @@ def officials(env: Env) -> dict[str, httpx.Client]:
             birth_date=person.birth_date.isoformat(),
             registered_by="admin",
         )
-    return {
-        name: env.login(person, niveau="substanziell", ziel="/issuer/konsole")
-        for name, person in (("olga", OLGA), ("lea", LEA), ("bernd", BERND))
-    }
+        browsers[name] = env.official_login(person, code)
+    return browsers
 
 
 def dog_form(env: Env) -> dict[str, str]:
@@ -103,7 +102,7 @@ def test_login_gives_a_lax_httponly_session_and_the_console_only_to_officials(
     start = env.browser().get("/issuer/konsole")
     assert start.status_code == 303  # to the login, asking for substanziell
     assert start.headers["location"].startswith("/issuer/anmeldung?ziel=%2Fissuer%2Fkonsole")
-    ana = env.login(ANA)
+    ana = env.login(ANA.at(LOW))
     cookie = next(c for c in ana.cookies.jar if c.name == "govchain_issuer_session")
     assert cookie.has_nonstandard_attr("HttpOnly") and cookie.path == "/issuer"
     page = ana.get("/issuer/")
@@ -282,7 +281,7 @@ def test_street_music_application_and_another_citizens_application_stays_hidden(
             "date_to": (today + timedelta(days=30)).isoformat(),
         },
     )
-    other = env.login(citizen("Tom", "Anders", date(1990, 1, 1), LOW))
+    other = env.login(citizen("Tom", "Anders", date(1990, 1, 1), SUBST))
     problem(other.get(f"/issuer/antraege/{app_id}"), 404)
     upload = other.post(
         f"/issuer/antraege/{app_id}/unterlagen",
@@ -358,6 +357,7 @@ def test_landlord_confirms_a_move_only_strongly_and_only_for_the_registered_dwel
         "city": "Aachen",
     }
     base = {f"landlord_{k}": v for k, v in address.items()} | {"is_owner": "ja"}
+    codes: dict[str, str] = {}
     for person, dwelling_number in (
         (WERNER, "7a"),
         (citizen("Ute", "Andere", date(1970, 1, 1), SUBST), "9"),
@@ -370,7 +370,11 @@ def test_landlord_confirms_a_move_only_strongly_and_only_for_the_registered_dwel
             **{f"dwelling_{k}": v for k, v in address.items()},
             "dwelling_house_number": dwelling_number,
         }
-        assert env.post(bernd, landlords, form, page=landlords).status_code == 303
+        registered = env.post(bernd, landlords, form, page=landlords)
+        assert registered.status_code == 201, registered.text
+        found = re.search(r'id="aktivierungscode">([A-Z0-9-]+)<', registered.text)
+        assert found
+        codes[person.given_name] = found.group(1)
     problem(env.post(officials["olga"], landlords, form, page="/issuer/konsole"), 403)
     rows = env.console.office_landlords(
         env.console.official(env.console.person(bernd.cookies["govchain_issuer_session"]))
@@ -387,6 +391,8 @@ def test_landlord_confirms_a_move_only_strongly_and_only_for_the_registered_dwel
     refused = env.post(weak, f"/issuer/vermieter/{werner_row.id}/bestaetigen", confirm)
     assert "substanziell" in problem(refused, 403)["text"]
     werner = env.login(WERNER, niveau="substanziell", ziel="/issuer/vermieter")
+    assert "Jakobstraße 7a" not in werner.get("/issuer/vermieter").text  # not yet activated
+    assert env.activate(werner, codes["Werner"]).headers["location"] == "/issuer/vermieter"
     assert "Jakobstraße 7a" in werner.get("/issuer/vermieter").text
     foreign = env.post(werner, f"/issuer/vermieter/{other_row.id}/bestaetigen", confirm)
     assert "nicht als Wohnungsgeber eingetragen" in problem(foreign, 403)["text"]
@@ -446,7 +452,7 @@ def test_official_deactivated_by_the_cli_loses_the_console_at_once(
     env: Env, officials: dict[str, httpx.Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dora = citizen("Dora", "Dienst", date(1971, 9, 9), SUBST)
-    row = env.console.add_official(
+    row, code = env.console.add_official(
         office="ordnungsamt-aachen",
         role="sachbearbeitung",
         given_name=dora.given_name,
@@ -454,8 +460,7 @@ def test_official_deactivated_by_the_cli_loses_the_console_at_once(
         birth_date=dora.birth_date.isoformat(),
         registered_by="admin",
     )
-    browser = env.login(dora, niveau="substanziell", ziel="/issuer/konsole")
-    assert browser.get("/issuer/konsole").status_code == 200
+    browser = env.official_login(dora, code)
     monkeypatch.setenv("GOVCHAIN_DATA_DIR", str(env.issuing.settings.data_dir))
     runner = CliRunner()
     done = runner.invoke(app, ["issuer", "official", "deactivate", row.id])

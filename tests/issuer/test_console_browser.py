@@ -26,7 +26,7 @@ __all__ = ["env", "vw"]
 pytestmark = [pytest.mark.ganache, needs_chromium]
 
 KARL = citizen("Karl", "Kontrolle", date(1979, 9, 9), LevelOfAssurance.SUBSTANTIAL)
-MAX = citizen("Max", "Muster", date(1992, 6, 1), LevelOfAssurance.LOW)
+MAX = citizen("Max", "Muster", date(1992, 6, 1), LevelOfAssurance.SUBSTANTIAL)
 
 
 def browser_login(env: Env, page: Page, who: Citizen, path: str) -> None:
@@ -39,7 +39,7 @@ def browser_login(env: Env, page: Page, who: Citizen, path: str) -> None:
 
 def test_an_official_approves_and_the_offer_qr_code_appears(env: Env, tmp_path: Path) -> None:
     shots = artifacts_dir(tmp_path)
-    env.console.add_official(
+    _, code = env.console.add_official(
         office="ordnungsamt-aachen",
         role="sachbearbeitung",
         given_name=KARL.given_name,
@@ -56,7 +56,10 @@ def test_an_official_approves_and_the_offer_qr_code_appears(env: Env, tmp_path: 
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
         context.set_default_timeout(10_000)
         official = context.new_page()
-        browser_login(env, official, KARL, "/issuer/konsole")
+        # the first login: the one-time activation code binds the entry to Karl's BürgerID
+        browser_login(env, official, KARL, "/issuer/aktivierung")
+        official.get_by_label("Aktivierungscode").fill(code)
+        official.get_by_role("button", name="Aktivieren").click()
         expect(official.locator("h1")).to_have_text("Anträge")
         official.screenshot(path=shots / "issuer-01-konsole.png", full_page=True)
         official.get_by_role("link", name=f"Erlaubnis für gefährliche Hunde ({app_id})").click()

@@ -7,6 +7,7 @@ stays approved; the same application then goes through once the agent is back.""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 import json
@@ -120,8 +121,9 @@ def wallet(fleet: AgentFleet) -> AriesWallet:
 
 @pytest.fixture(scope="module")
 def officials(env: Env) -> dict[str, httpx.Client]:
-    for person, role in ((OLGA, "sachbearbeitung"), (LEA, "leitung")):
-        env.console.add_official(
+    browsers = {}
+    for name, person, role in (("olga", OLGA, "sachbearbeitung"), ("lea", LEA, "leitung")):
+        _, code = env.console.add_official(
             office="ordnungsamt-aachen",
             role=role,
             given_name=person.given_name,
@@ -129,10 +131,8 @@ def officials(env: Env) -> dict[str, httpx.Client]:
             birth_date=person.birth_date.isoformat(),
             registered_by="admin",
         )
-    return {
-        "olga": env.login(OLGA, niveau="substanziell", ziel="/issuer/konsole"),
-        "lea": env.login(LEA, niveau="substanziell", ziel="/issuer/konsole"),
-    }
+        browsers[name] = env.official_login(person, code)
+    return browsers
 
 
 def approved_dog_application(env: Env, ana: httpx.Client, olga: httpx.Client) -> str:
@@ -315,3 +315,78 @@ def test_approved_application_goes_into_the_aries_wallet_and_revocation_reaches_
     # issued is final: no second DIDComm issuance of the same application
     again = env.post(ana, f"{mine}/didcomm", {"wallet_did": wallet.did}, page="/issuer/")
     problem(again, 409)
+
+
+def test_a_wallet_that_withholds_the_ack_still_gets_a_recorded_revocable_credential(
+    env: Env, fleet: AgentFleet, officials: dict[str, httpx.Client], vw: CredWorld
+) -> None:
+    """The issuer agent signs and sends when the wallet's request arrives; the wallet's
+    ack only ends the exchange. A wallet that never acks (here the verifier agent, which
+    does not store credentials on its own) must not leave an unrecorded credential."""
+    eve = citizen("Eve", "Ohneack", date(1991, 1, 1), LevelOfAssurance.SUBSTANTIAL)
+    browser = env.login(eve, niveau="substanziell")
+    app_id = approved_dog_application(env, browser, officials["olga"])
+    mine = f"/issuer/antraege/{app_id}"
+
+    async def did() -> str:
+        async with fleet.client(AgentRole.VERIFIER) as wallet:
+            return (await wallet.create_did(DidKeyType.ED25519)).did
+
+    wallet_did = run(did())
+    chosen = env.post(browser, f"{mine}/didcomm", {"wallet_did": wallet_did}, page=mine)
+    assert chosen.status_code == 303, chosen.text
+    invitation = invitation_of(browser.get(mine).text)
+
+    async def request_but_never_store() -> str:
+        async with fleet.client(AgentRole.VERIFIER) as wallet:
+            await wallet.receive_invitation(invitation, alias="Ordnungsamt Aachen")
+            deadline = time.monotonic() + 30
+            while True:
+                offers = [
+                    r for r in await wallet.credential_exchanges() if r.state == "offer-received"
+                ]
+                if offers or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.2)
+            assert offers, "no credential offer arrived"
+            cred_ex_id = offers[0].cred_ex_id
+            await wallet._call(  # the wallet's user accepts; no store, so no ack follows
+                "POST", f"/issue-credential-2.0/records/{cred_ex_id}/send-request", json={}
+            )
+            record = await wallet.wait_for_credential_exchange(
+                cred_ex_id, frozenset({"credential-received"}), timeout=30
+            )
+            return record.state
+
+    assert run(request_but_never_store()) == "credential-received"
+    page = wait_for_page(browser, mine, "Nachweis übernommen")
+    assert "Nachweis übernommen" in page, page
+
+    engine = env.issuing.app.state.issuer.engine
+    with Session(engine) as session:
+        app = session.get(ApplicationRow, app_id)
+        assert app is not None and app.state == "issued"
+        (row,) = session.scalars(
+            select(CredentialRow).where(CredentialRow.offer_id == app.offer_id)
+        )
+        (didcomm,) = session.scalars(select(DidcommRow).where(DidcommRow.application_id == app_id))
+    assert row.channel == "didcomm" and didcomm.state == "issued"
+    assert didcomm.credential_id == row.id
+    entry = next(
+        json.loads(r.body)
+        for r in env.issuing.app.state.issuer.audit_log()
+        if r.subject_id == row.id
+    )
+    assert entry["event"] == "credential_issued" and entry["status_index"] == row.status_index
+
+    # the official can revoke it, and a second DIDComm issuance is refused
+    lea = officials["lea"]
+    listing = "/issuer/konsole/nachweise"
+    revoke = {"aktion": "revoke", "begruendung": "Wallet ohne Bestätigung"}
+    done = env.post(lea, f"/issuer/konsole/nachweise/{row.id}/status", revoke, page=listing)
+    assert done.status_code == 303, done.text
+    assert vw.status.status(row.status_list_uri, row.status_index) is CredentialStatus.REVOKED
+    again = env.post(browser, f"{mine}/didcomm", {"wallet_did": wallet_did}, page="/issuer/")
+    problem(again, 409)
+    renew = env.post(browser, f"{mine}/neues-angebot", {}, page="/issuer/")
+    problem(renew, 409)
