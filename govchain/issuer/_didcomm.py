@@ -25,14 +25,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from govchain.agents.admin import AgentAdminClient
-from govchain.agents.errors import AgentError, AgentTimeoutError, AgentUnavailableError
+from govchain.agents.errors import (
+    AgentError,
+    AgentRequestError,
+    AgentTimeoutError,
+    AgentUnavailableError,
+)
 from govchain.agents.jsonld import to_jsonld_credential
 from govchain.agents.schemas import ConnectionRecord, CredentialExchange, InvitationRecord
 from govchain.agents.settings import AgentRole, AgentSettings
 from govchain.credentials._encoding import b64url_encode
 from govchain.credentials.dids import resolve_did
 from govchain.credentials.errors import DidError
-from govchain.credentials.status import StatusReference
 from govchain.credentials.types import credential_type
 from govchain.issuer._models import (
     ApplicationRow,
@@ -59,7 +63,8 @@ if TYPE_CHECKING:
 __all__ = ["DIDCOMM_TRANSITIONS", "DidcommChannel", "IssuerAgent", "agent_refusal"]
 
 DIDCOMM_TRANSITIONS: Final[dict[DidcommState, frozenset[DidcommState]]] = {
-    DidcommState.INVITED: frozenset({DidcommState.ISSUING, DidcommState.FAILED}),
+    DidcommState.INVITED: frozenset({DidcommState.SENDING, DidcommState.FAILED}),
+    DidcommState.SENDING: frozenset({DidcommState.ISSUING, DidcommState.FAILED}),
     DidcommState.ISSUING: frozenset({DidcommState.ISSUED, DidcommState.FAILED}),
     DidcommState.ISSUED: frozenset(),
     DidcommState.FAILED: frozenset(),
@@ -73,6 +78,13 @@ SIGNED_STATES: Final = frozenset({"credential-issued", "done"})
 only the wallet's ack makes it ``done``. A wallet that withholds the ack still has the
 credential, so govchain records it at ``credential-issued``."""
 _ENDED_STATES: Final = frozenset({"abandoned", "credential-revoked", "deleted"})
+_AGENT_PAGE: Final = 100
+"""ACA-Py's default page size of ``GET /issue-credential-2.0/records``."""
+_NOT_DELIVERED: Final = frozenset({"ConnectError", "ConnectTimeout"})
+"""Transport errors that mean the request never reached the agent (so no offer exists)."""
+_GRACE_SECONDS: Final = 30
+"""How long past the exchange timeout another worker may still be sending or waiting
+before ``recover`` acts on an issuance in ``sending``/``issuing``."""
 
 
 def agent_refusal(err: AgentError, doing: str, doing_de: str) -> DidcommFailedError:
@@ -143,29 +155,67 @@ class IssuerAgent:
                     return record
         return None
 
-    async def issue(self, connection_id: str, credential: dict[str, Any]) -> CredentialExchange:
-        """Offer the credential and wait until the agent has signed and sent it
-        (``SIGNED_STATES``: the wallet's ack is not awaited) or the exchange ended.
-        A timeout abandons the exchange (problem report) before AgentTimeoutError, unless
-        the agent signed meanwhile: then that record is returned (the credential is out)."""
+    async def offer(self, connection_id: str, credential: dict[str, Any]) -> str:
+        """Offer the credential over issue-credential 2.0 (``auto_issue``); the agent's
+        ``cred_ex_id``."""
         async with self._client() as agent:
-            offer = await agent.send_ld_credential_offer(connection_id, credential)
+            return (await agent.send_ld_credential_offer(connection_id, credential)).cred_ex_id
+
+    async def signed(self, cred_ex_id: str) -> CredentialExchange:
+        """Wait until the agent has signed and sent the credential (``SIGNED_STATES``:
+        the wallet's ack is not awaited) or the exchange ended. A timeout abandons the
+        exchange (problem report) before AgentTimeoutError, unless the agent signed
+        meanwhile: then that record is returned (the credential is out). Any other
+        AgentError means the outcome is not known."""
+        async with self._client() as agent:
             try:
                 return await agent.wait_for_credential_exchange(
-                    offer.cred_ex_id, SIGNED_STATES | _ENDED_STATES, timeout=self.timeout
+                    cred_ex_id, SIGNED_STATES | _ENDED_STATES, timeout=self.timeout
                 )
             except AgentTimeoutError:
-                try:
-                    await agent.abandon_credential_exchange(offer.cred_ex_id, "no answer")
-                except AgentError as err:
-                    log.info("exchange %s not abandoned: %s", offer.cred_ex_id, err)
-                try:
-                    last = await agent.credential_exchange(offer.cred_ex_id)
-                except AgentError:
-                    last = None
+                last = await self._end(agent, cred_ex_id)
                 if last is not None and last.state in SIGNED_STATES:
                     return last  # the request came just in time: it was signed and sent
                 raise
+
+    async def exchange(self, cred_ex_id: str) -> CredentialExchange | None:
+        """The agent's exchange record, or None if it has none (HTTP 404)."""
+        async with self._client() as agent:
+            return await self._read(agent, cred_ex_id)
+
+    async def end(self, cred_ex_id: str) -> CredentialExchange | None:
+        """Abandon an exchange that took too long; its last record (it may have been
+        signed just in time), or None if the agent has none."""
+        async with self._client() as agent:
+            return await self._end(agent, cred_ex_id)
+
+    async def exchanges_on(self, connection_id: str) -> list[CredentialExchange] | None:
+        """The issuer-side exchanges on a connection (each connection is one DIDComm
+        issuance's, made from its invitation), or None when that cannot be told: the
+        agent lists at most ``_AGENT_PAGE`` records and the list is full."""
+        async with self._client() as agent:
+            records = await agent.credential_exchanges()
+        mine = [r for r in records if r.connection_id == connection_id and r.role != "holder"]
+        if not mine and len(records) >= _AGENT_PAGE:
+            return None
+        return mine
+
+    @staticmethod
+    async def _read(agent: AgentAdminClient, cred_ex_id: str) -> CredentialExchange | None:
+        try:
+            return await agent.credential_exchange(cred_ex_id)
+        except AgentRequestError as err:
+            if err.status_code == 404:
+                return None
+            raise
+
+    @classmethod
+    async def _end(cls, agent: AgentAdminClient, cred_ex_id: str) -> CredentialExchange | None:
+        try:
+            await agent.abandon_credential_exchange(cred_ex_id, "no answer")
+        except AgentRequestError as err:  # already over, or unknown: the record says which
+            log.info("exchange %s not abandoned: %s", cred_ex_id, err)
+        return await cls._read(agent, cred_ex_id)
 
 
 # --- the channel: invitation now, issuance once the wallet has connected -------------------
@@ -173,18 +223,11 @@ class IssuerAgent:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """What one issuance needs after its database step (the status entry is taken)."""
+    """What sending one offer needs after its database step (everything to record the
+    credential later is on the row, state ``sending``)."""
 
     didcomm_id: str
-    application_id: str
-    offer_id: str
-    vct: str
-    holder_did: str
-    holder_thumbprint: str
     connection_id: str
-    status: StatusReference
-    issued_at: int
-    valid_until: int | None
     credential: dict[str, Any]
 
 
@@ -192,8 +235,8 @@ class DidcommChannel:
     """DIDComm issuance of approved applications (state machine ``DIDCOMM_TRANSITIONS``;
     every step is written by ``_move``)::
 
-        invited ──(wallet connected)──▶ issuing ──(agent signed and sent it)──▶ issued
-           └──(lapsed, superseded)──▶ failed ◀──(agent down, refused, timeout)──┘
+        invited ─(connected)─▶ sending ─(agent has the offer)─▶ issuing ─(signed)─▶ issued
+           └──(lapsed, superseded)──▶ failed ◀──(refused, never sent, ended, timeout)──┘
 
     ``start`` makes the invitation (agent down: DidcommFailedError, nothing stored).
     ``step`` (the app runs it every ``GOVCHAIN_ISSUER_DIDCOMM_POLL_SECONDS``) finds
@@ -205,6 +248,14 @@ class DidcommChannel:
     ack (``done``) is not awaited, since a wallet that withholds it has the credential
     all the same. Only a failure before the agent signed leaves the application
     ``approved``: a new DIDComm invitation or a new OID4VCI offer can follow.
+
+    Crash safety: before the offer goes out, the row (``sending``) holds the status
+    entry, the offered credential's JSON-LD id and SHA-256, issuance and expiry; the
+    agent's ``cred_ex_id`` follows (``issuing``). ``recover`` (at start and on every
+    pass) asks the agent about every row left ``sending``/``issuing``, records the
+    credential from the row if the agent signed it, fails the row only when the agent
+    says it was never sent or ended unsigned, and leaves it (with a note for the
+    citizen) while the agent cannot be asked.
     """
 
     def __init__(self, console: Console, agent: IssuerAgent) -> None:
@@ -249,7 +300,7 @@ class DidcommChannel:
                 "Nur ein genehmigter Antrag kann in eine Aries-Wallet ausgestellt werden.",
             )
         self.holder_key(holder_did)
-        await asyncio.to_thread(self._check_offer, app.offer_id)
+        await asyncio.to_thread(self._check_offer, app.offer_id, app.id)
         try:
             invitation = await self.agent.invite(f"Antrag {app.id}")
         except AgentError as err:
@@ -274,9 +325,15 @@ class DidcommChannel:
         log.info("DIDComm invitation %s for application %s", row.id, app.id)
         return row
 
-    def _check_offer(self, offer_id: str) -> None:
+    def _check_offer(self, offer_id: str, application_id: str) -> None:
         with self._sessions() as session:
             offer = session.get(OfferRow, offer_id)
+            unsettled = self._unsettled_of(session, application_id)
+        if unsettled:
+            raise TransitionRefusedError(
+                "The credential is being issued to an Aries wallet; that is being checked.",
+                "Der Nachweis wird gerade in eine Aries-Wallet ausgestellt; das wird geprüft.",
+            )
         if offer is None or offer.claims is None or offer.state not in _TAKEABLE:
             raise TransitionRefusedError(
                 "The credential is already being taken by a wallet with the QR code.",
@@ -318,26 +375,79 @@ class DidcommChannel:
         with self._sessions() as session:
             return list(session.scalars(select(DidcommRow).where(DidcommRow.state == state.value)))
 
-    def fail_interrupted(self) -> int:
-        """At start: issuances a stopped process left ``issuing`` are failed (the
-        citizen can try again); returns how many."""
-        rows = self._open(DidcommState.ISSUING)
-        for row in rows:
-            self._fail(
-                row.id,
-                DidcommFailedError(
-                    "The issuance was interrupted by a restart.",
-                    "Die Ausstellung wurde durch einen Neustart unterbrochen; bitte erneut "
-                    "versuchen.",
-                ),
+    def _unsettled(self) -> list[DidcommRow]:
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(DidcommRow).where(
+                        DidcommRow.state.in_(
+                            (DidcommState.SENDING.value, DidcommState.ISSUING.value)
+                        )
+                    )
+                )
             )
-        return len(rows)
+
+    async def recover(self) -> int:
+        """Settle the issuances a stopped process (or an agent that could not be asked)
+        left ``sending``/``issuing``: ask the issuer agent about each exchange (by
+        ``cred_ex_id``, else by the row's connection) and record the credential if the
+        agent signed it, exactly as ``issue`` does; fail the row if the agent never got
+        the offer or the exchange ended unsigned; leave it while the agent cannot be
+        asked (logged, and "Ausstellung wird geprüft" on the citizen's page). An
+        exchange still waiting for the wallet is left until the timeout, then abandoned.
+        Returns how many credentials were recorded."""
+        recorded = 0
+        for row in await asyncio.to_thread(self._unsettled):
+            try:
+                if await self._settle(row):
+                    recorded += 1
+            except AgentError as err:
+                await asyncio.to_thread(self._unknown, row.id, str(err))
+        return recorded
+
+    async def _settle(self, row: DidcommRow) -> bool:
+        """One row of ``recover``; AgentError when the agent cannot tell."""
+        overdue = row.updated_at + self.agent.timeout + _GRACE_SECONDS <= self.console.now()
+        cred_ex_id = row.cred_ex_id
+        if cred_ex_id is None:
+            assert row.connection_id is not None  # set with ``sending``
+            found = await self.agent.exchanges_on(row.connection_id)
+            if found is None:
+                await asyncio.to_thread(self._unknown, row.id, "exchange not in the agent's list")
+                return False
+            if not found:
+                if overdue:
+                    await asyncio.to_thread(self._fail, row.id, _NEVER_SENT, DidcommState.SENDING)
+                elif row.error is not None:  # the agent answers again: drop the note
+                    await asyncio.to_thread(self._unknown, row.id, None)
+                return False
+            signed = [r for r in found if r.state in SIGNED_STATES]
+            cred_ex_id = (signed or found)[0].cred_ex_id
+            await asyncio.to_thread(self._sent, row.id, cred_ex_id)
+        record = await self.agent.exchange(cred_ex_id)
+        if record is not None and record.state not in SIGNED_STATES | _ENDED_STATES:
+            if not overdue:  # the wallet may still ask for it
+                if row.error is not None:
+                    await asyncio.to_thread(self._unknown, row.id, None)
+                return False
+            record = await self.agent.end(cred_ex_id)
+        if record is None or record.state not in SIGNED_STATES:
+            log.warning(
+                "DIDComm issuance %s: exchange %s %s",
+                row.id,
+                cred_ex_id,
+                record.state if record is not None else "unknown to the agent",
+            )
+            await asyncio.to_thread(self._fail, row.id, _NEVER_SENT if record is None else _ENDED)
+            return False
+        return await asyncio.to_thread(self._record, row.id, cred_ex_id)
 
     async def step(self) -> int:
-        """One pass: lapse old invitations, issue to wallets that have connected.
-        Returns how many credentials were issued. An agent that is down is logged and
-        asked again on the next pass (the invitation stays open until it lapses)."""
-        issued = 0
+        """One pass: settle interrupted issuances (``recover``), lapse old invitations,
+        issue to wallets that have connected. Returns how many credentials were issued.
+        An agent that is down is logged and asked again on the next pass (the invitation
+        stays open until it lapses)."""
+        issued = await self.recover()
         now = self.console.now()
         for row in await asyncio.to_thread(self._open, DidcommState.INVITED):
             if row.expires_at <= now:
@@ -359,8 +469,10 @@ class DidcommChannel:
         return issued
 
     async def issue(self, didcomm_id: str, connection_id: str) -> bool:
-        """Issue the application's credential over the connection; True once done.
-        Any failure is recorded on the row (German sentence for the citizen)."""
+        """Issue the application's credential over the connection; True once recorded.
+        A known failure is recorded on the row (German sentence for the citizen); an
+        unknown outcome (the agent stopped answering after the offer may have reached
+        it) leaves the row to ``recover``."""
         try:
             prepared = await asyncio.to_thread(self._prepare, didcomm_id, connection_id)
         except ConsoleError as err:
@@ -369,34 +481,38 @@ class DidcommChannel:
         if prepared is None:
             return False
         try:
-            done = await self.agent.issue(connection_id, prepared.credential)
+            cred_ex_id = await self.agent.offer(connection_id, prepared.credential)
         except AgentError as err:
+            if _not_delivered(err):
+                await asyncio.to_thread(
+                    self._fail, didcomm_id, agent_refusal(err, "issuing", "bei der Ausstellung")
+                )
+            else:
+                await asyncio.to_thread(self._unknown, didcomm_id, str(err))
+            return False
+        await asyncio.to_thread(self._sent, didcomm_id, cred_ex_id)
+        try:
+            done = await self.agent.signed(cred_ex_id)
+        except AgentTimeoutError as err:
             await asyncio.to_thread(
-                self._fail,
-                didcomm_id,
-                agent_refusal(err, "issuing", "bei der Ausstellung"),
+                self._fail, didcomm_id, agent_refusal(err, "issuing", "bei der Ausstellung")
             )
+            return False
+        except AgentError as err:
+            await asyncio.to_thread(self._unknown, didcomm_id, str(err))
             return False
         if done.state not in SIGNED_STATES:
             log.warning(
                 "DIDComm exchange %s ended %s: %s", done.cred_ex_id, done.state, done.error_msg
             )
-            await asyncio.to_thread(
-                self._fail,
-                didcomm_id,
-                DidcommFailedError(
-                    f"The Aries wallet did not take the credential ({done.state}).",
-                    "Die Aries-Wallet hat den Nachweis nicht angenommen; es wurde nichts "
-                    "ausgestellt, der Antrag bleibt genehmigt.",
-                ),
-            )
+            await asyncio.to_thread(self._fail, didcomm_id, _ENDED)
             return False
-        await asyncio.to_thread(self._record, prepared, done.cred_ex_id)
-        return True
+        return await asyncio.to_thread(self._record, didcomm_id, done.cred_ex_id)
 
     def _prepare(self, didcomm_id: str, connection_id: str) -> _Prepared | None:
         """In one transaction: the application is still approved and its offer not taken
-        by OID4VCI; take a status entry, withdraw the offer, mark the row ``issuing``."""
+        by OID4VCI; take a status entry, withdraw the offer, build the credential and
+        store on the row (``sending``) all that recording it later needs."""
         console = self.console
         service = console.issuer
         now = console.now()
@@ -415,6 +531,7 @@ class DidcommChannel:
                 offer.claims is None
                 or offer.state not in _TAKEABLE
                 or self._has_credential(session, app.id)
+                or self._unsettled_of(session, app.id)
             ):
                 raise TransitionRefusedError(
                     "The credential was taken with the QR code meanwhile.",
@@ -435,21 +552,64 @@ class DidcommChannel:
             credential = {"id": f"urn:uuid:{uuid.uuid4()}", **credential}
             ctype = credential_type(offer.vct)
             _, valid_until = ctype.validity(ctype.parse(claims))
-            self._move(row, DidcommState.ISSUING, now)
+            self._move(row, DidcommState.SENDING, now)
             row.connection_id = connection_id
-            return _Prepared(
-                didcomm_id=row.id,
-                application_id=app.id,
-                offer_id=offer.id,
-                vct=offer.vct,
-                holder_did=row.holder_did,
-                holder_thumbprint=self.holder_key(row.holder_did),
-                connection_id=connection_id,
-                status=status,
-                issued_at=now,
-                valid_until=valid_until,
-                credential=credential,
+            row.offer_id = offer.id
+            row.status_list_uri = status.uri
+            row.status_index = status.index
+            row.jsonld_id = credential["id"]
+            row.credential_sha256 = hashlib.sha256(_canonical(credential).encode()).hexdigest()
+            row.issued_at = now
+            row.valid_until = valid_until
+            return _Prepared(row.id, connection_id, credential)
+
+    @staticmethod
+    def _unsettled_of(session: Session, application_id: str) -> bool:
+        """Whether another issuance of the application is ``sending``/``issuing``."""
+        return (
+            session.scalars(
+                select(DidcommRow.id).where(
+                    DidcommRow.application_id == application_id,
+                    DidcommRow.state.in_(_UNSETTLED),
+                )
+            ).first()
+            is not None
+        )
+
+    def _sent(self, didcomm_id: str, cred_ex_id: str) -> None:
+        """The agent has the offer: ``sending`` → ``issuing`` with its ``cred_ex_id``."""
+        with self._sessions.begin() as session:
+            row = session.get(DidcommRow, didcomm_id)
+            if row is None or row.state != DidcommState.SENDING.value:
+                return
+            self._move(row, DidcommState.ISSUING, self.console.now())
+            row.cred_ex_id = cred_ex_id
+
+    def _unknown(self, didcomm_id: str, err: str | None) -> None:
+        """The outcome is not known yet: ``err`` why the agent could not tell (a note for
+        the citizen; None: it answered, the wallet has not yet), keeping ``updated_at``
+        (the timeout counts from it)."""
+        note = (
+            None
+            if err is None
+            else (
+                "The issuer's Aries agent could not yet tell whether the credential was sent "
+                "(it may be down); the issuance is being checked.",
+                "Der Aries-Agent des Amtes konnte noch nicht bestätigen, ob der Nachweis "
+                "versandt wurde (er ist vielleicht gerade nicht erreichbar); die Ausstellung "
+                "wird geprüft. Sie müssen nichts tun.",
             )
+        )
+        with self._sessions.begin() as session:
+            row = session.get(DidcommRow, didcomm_id)
+            if row is None or row.state not in _UNSETTLED:
+                return
+            before = row.error
+            row.error, row.error_de = note if note is not None else (None, None)
+        if err is not None and before is None:
+            log.warning("DIDComm issuance %s: outcome unknown, checked again: %s", didcomm_id, err)
+        elif err is not None:
+            log.debug("DIDComm issuance %s still unknown: %s", didcomm_id, err)
 
     @staticmethod
     def _has_credential(session: Session, application_id: str) -> bool:
@@ -463,32 +623,38 @@ class DidcommChannel:
             is not None
         )
 
-    def _record(self, prepared: _Prepared, cred_ex_id: str) -> None:
-        """The agent signed and sent it: credential row (channel didcomm), audit entry,
-        the application ``issued``, the offer's claims erased, the code message replaced.
-        The credential is out, so it is always recorded (and thus revocable); should the
-        application have got a credential another way meanwhile (``_prepare`` rules that
-        out), it is recorded all the same and the conflict logged as an error."""
+    def _record(self, didcomm_id: str, cred_ex_id: str) -> bool:
+        """The agent signed and sent it: credential row (channel didcomm) with the status
+        entry stored on the DIDComm row, audit entry, the application ``issued``, the
+        offer's claims erased, the code message replaced; False if the row is settled
+        already (another pass or worker recorded it). The credential is out, so it is
+        always recorded (and thus revocable); should the application have got a
+        credential another way meanwhile (``_prepare`` rules that out), it is recorded
+        all the same and the conflict logged as an error."""
         console = self.console
         service = console.issuer
         now = console.now()
         with service.write_lock, self._sessions.begin() as session:
-            row = session.get(DidcommRow, prepared.didcomm_id)
-            app = session.get(ApplicationRow, prepared.application_id)
-            offer = session.get(OfferRow, prepared.offer_id)
-            assert row is not None and app is not None and offer is not None
+            row = session.get(DidcommRow, didcomm_id)
+            if row is None or row.state not in _UNSETTLED:
+                return False
+            app = session.get(ApplicationRow, row.application_id)
+            offer = session.get(OfferRow, row.offer_id) if row.offer_id else None
+            assert app is not None and offer is not None
+            assert row.status_list_uri is not None and row.status_index is not None
+            assert row.issued_at is not None
             duplicate = app.state != ApplicationState.APPROVED.value or self._has_credential(
                 session, app.id
             )
             credential = CredentialRow(
                 id=secrets.token_hex(16),
                 offer_id=offer.id,
-                vct=prepared.vct,
-                status_list_uri=prepared.status.uri,
-                status_index=prepared.status.index,
-                holder_thumbprint=prepared.holder_thumbprint,
-                issued_at=prepared.issued_at,
-                valid_until=prepared.valid_until,
+                vct=offer.vct,
+                status_list_uri=row.status_list_uri,
+                status_index=row.status_index,
+                holder_thumbprint=self.holder_key(row.holder_did),
+                issued_at=row.issued_at,
+                valid_until=row.valid_until,
                 channel=CredentialChannel.DIDCOMM.value,
             )
             session.add(credential)
@@ -500,19 +666,17 @@ class DidcommChannel:
                     "credential_id": credential.id,
                     "channel": CredentialChannel.DIDCOMM.value,
                     "format": "ldp_vc",
-                    "jsonld_id": prepared.credential["id"],
+                    "jsonld_id": row.jsonld_id,
                     "application_id": app.id,
                     "offer_id": offer.id,
                     "offered_by": offer.created_by,
-                    "vct": prepared.vct,
+                    "vct": offer.vct,
                     "issuer": self.agent.did,
-                    "holder_did": prepared.holder_did,
+                    "holder_did": row.holder_did,
                     "status_list_uri": credential.status_list_uri,
                     "status_index": credential.status_index,
                     "holder_thumbprint": credential.holder_thumbprint,
-                    "credential_sha256": hashlib.sha256(
-                        _canonical(prepared.credential).encode()
-                    ).hexdigest(),
+                    "credential_sha256": row.credential_sha256,
                     "cred_ex_id": cred_ex_id,
                     "issued_at": credential.issued_at,
                     "valid_until": credential.valid_until,
@@ -531,9 +695,12 @@ class DidcommChannel:
             else:
                 console._move(app, ApplicationState.ISSUED)
             app.offer_uri = None
+            if row.state == DidcommState.SENDING.value:
+                self._move(row, DidcommState.ISSUING, now)
             self._move(row, DidcommState.ISSUED, now)
             row.cred_ex_id = cred_ex_id
             row.credential_id = credential.id
+            row.error = row.error_de = None
             session.execute(
                 update(MessageRow)
                 .where(MessageRow.offer_id == offer.id)
@@ -544,6 +711,7 @@ class DidcommChannel:
             )
         service.anchor_pending()
         log.info("credential %s issued over DIDComm (%s)", credential.id, cred_ex_id)
+        return True
 
     def _fail(
         self, didcomm_id: str, err: ConsoleError, expected: DidcommState | None = None
@@ -562,6 +730,27 @@ class DidcommChannel:
 
 
 _TAKEABLE: Final = frozenset({OfferState.OFFERED.value, OfferState.WITHDRAWN.value})
+_UNSETTLED: Final = frozenset({DidcommState.SENDING.value, DidcommState.ISSUING.value})
+_NEVER_SENT: Final = DidcommFailedError(
+    "The credential offer never reached the issuer's Aries agent; nothing was issued and "
+    "the application stays approved.",
+    "Das Angebot hat den Aries-Agenten des Amtes nie erreicht; es wurde nichts ausgestellt, "
+    "der Antrag bleibt genehmigt. Bitte erneut versuchen.",
+)
+_ENDED: Final = DidcommFailedError(
+    "The Aries wallet did not take the credential; nothing was issued and the application "
+    "stays approved.",
+    "Die Aries-Wallet hat den Nachweis nicht angenommen; es wurde nichts ausgestellt, der "
+    "Antrag bleibt genehmigt.",
+)
+
+
+def _not_delivered(err: AgentError) -> bool:
+    """Whether the agent certainly has no offer: the connection was refused, or the agent
+    refused the request (HTTP 4xx). Anything else (read timeout, 5xx) may have reached it."""
+    if isinstance(err, AgentUnavailableError):
+        return err.reason in _NOT_DELIVERED
+    return isinstance(err, AgentRequestError) and err.status_code < 500
 
 
 def _canonical(value: dict[str, Any]) -> str:

@@ -130,8 +130,9 @@ class DidcommState(StrEnum):
     """Where a DIDComm issuance stands; transitions in ``console.DIDCOMM_TRANSITIONS``."""
 
     INVITED = "invited"  # the invitation waits for the citizen's Aries wallet
-    ISSUING = "issuing"  # connected; the credential offer is under way
-    ISSUED = "issued"  # the issuer agent's exchange is done
+    SENDING = "sending"  # connected; status entry and credential stored, offer being sent
+    ISSUING = "issuing"  # the agent has the offer (``cred_ex_id``); waiting for the wallet
+    ISSUED = "issued"  # the issuer agent signed and sent it; the credential row exists
     FAILED = "failed"  # agent down, refused, timed out or lapsed; ``error_de`` says why
 
 
@@ -408,7 +409,13 @@ class EnrolmentRow(Base):
 class DidcommRow(Base):
     """One DIDComm issuance of an approved application: the out-of-band invitation
     shown to the citizen, the holder's did:key, the connection and exchange at the
-    issuer agent, and the credential row once issued (no claim values)."""
+    issuer agent, and the credential row once issued (no claim values).
+
+    From ``sending`` on it also holds everything needed to record the credential after a
+    crash (``DidcommChannel.recover``): the offer, the status entry taken for it, the
+    JSON-LD ``id`` and SHA-256 of the offered credential, its issuance and expiry.
+    ``error``/``error_de``: why it failed; on a row still ``sending``/``issuing``, why
+    its outcome is not known yet (the agent could not be asked)."""
 
     __tablename__ = "issuer_didcomm"
     __table_args__ = (CheckConstraint(_one_of("state", DidcommState), name="state"),)
@@ -427,6 +434,13 @@ class DidcommRow(Base):
     created_at: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[int] = mapped_column(Integer)
+    offer_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status_list_uri: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    jsonld_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    credential_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    issued_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    valid_until: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class RateEventRow(Base):

@@ -214,13 +214,21 @@ def create_app(
                 timeout=settings.issuer_didcomm_timeout_seconds,
             )
             console.didcomm = DidcommChannel(console, agent)
-            await asyncio.to_thread(console.didcomm.fail_interrupted)
+            try:  # issuances a stopped process left open: ask the agent, record or fail
+                recorded = await console.didcomm.recover()
+            except Exception:  # the poller tries again; the service must start regardless
+                log.exception("DIDComm recovery at start failed; the poller tries again")
+            else:
+                if recorded:
+                    log.warning("DIDComm: %d interrupted issuance(s) recorded at start", recorded)
             poller = asyncio.create_task(
                 _poll_didcomm(console.didcomm, settings.issuer_didcomm_poll_seconds)
             )
+        app.state.didcomm_poller = poller
         try:
             yield
         finally:
+            poller = app.state.didcomm_poller  # the running one (tests stop and restart it)
             if poller is not None:
                 poller.cancel()
                 with suppress(asyncio.CancelledError):

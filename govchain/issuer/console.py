@@ -1311,6 +1311,7 @@ class Console:
                 DidcommRow.state.in_(
                     (
                         DidcommState.INVITED.value,
+                        DidcommState.SENDING.value,
                         DidcommState.ISSUING.value,
                         DidcommState.ISSUED.value,
                     )

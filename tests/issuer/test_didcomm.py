@@ -41,12 +41,14 @@ from govchain.chain.types import CredentialStatus, Did, LevelOfAssurance
 from govchain.credentials.dids import resolve_did
 from govchain.credentials.types import DangerousDogPermit, PolicyContext
 from govchain.credentials.verification import ReasonCode
+from govchain.issuer import create_app
 from govchain.issuer._models import (
     ApplicationRow,
     CredentialRow,
     DidcommRow,
     OfferRow,
 )
+from govchain.issuer.app import _poll_didcomm
 from tests.agents.conftest import ACAPY, agent_settings, run
 from tests.credentials.conftest import CredWorld
 from tests.issuer._console_env import Env, citizen, problem, start_env, text_of
@@ -200,6 +202,47 @@ def prove(fleet: AgentFleet, vw: CredWorld, wallet: AriesWallet, issuer_did: str
     return run(body())
 
 
+def untaken_offer(fleet: AgentFleet, invitation: dict[str, Any]) -> str:
+    """A wallet that does not answer offers by itself (the verifier agent) connects and
+    waits for the credential offer; its exchange id, nothing requested yet."""
+
+    async def body() -> str:
+        async with fleet.client(AgentRole.VERIFIER) as wallet:
+            await wallet.receive_invitation(invitation, alias="Ordnungsamt Aachen")
+            deadline = time.monotonic() + 30
+            while True:
+                offers = [
+                    r for r in await wallet.credential_exchanges() if r.state == "offer-received"
+                ]
+                if offers or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.2)
+            assert offers, "no credential offer arrived"
+            return offers[0].cred_ex_id
+
+    return run(body())
+
+
+def take_offer(fleet: AgentFleet, cred_ex_id: str) -> dict[str, Any]:
+    """The wallet's user accepts: the request goes out, the issuer agent signs and sends
+    (no store, so no ack follows); the wallet's exchange record with the credential."""
+
+    async def body() -> dict[str, Any]:
+        async with fleet.client(AgentRole.VERIFIER) as wallet:
+            await wallet._call(
+                "POST", f"/issue-credential-2.0/records/{cred_ex_id}/send-request", json={}
+            )
+            await wallet.wait_for_credential_exchange(
+                cred_ex_id, frozenset({"credential-received"}), timeout=30
+            )
+            record: dict[str, Any] = await wallet._call(
+                "GET", f"/issue-credential-2.0/records/{cred_ex_id}"
+            )
+            return record
+
+    return run(body())
+
+
 def test_approved_application_goes_into_the_aries_wallet_and_revocation_reaches_it(  # noqa: PLR0915 one story
     env: Env,
     fleet: AgentFleet,
@@ -337,28 +380,8 @@ def test_a_wallet_that_withholds_the_ack_still_gets_a_recorded_revocable_credent
     assert chosen.status_code == 303, chosen.text
     invitation = invitation_of(browser.get(mine).text)
 
-    async def request_but_never_store() -> str:
-        async with fleet.client(AgentRole.VERIFIER) as wallet:
-            await wallet.receive_invitation(invitation, alias="Ordnungsamt Aachen")
-            deadline = time.monotonic() + 30
-            while True:
-                offers = [
-                    r for r in await wallet.credential_exchanges() if r.state == "offer-received"
-                ]
-                if offers or time.monotonic() > deadline:
-                    break
-                await asyncio.sleep(0.2)
-            assert offers, "no credential offer arrived"
-            cred_ex_id = offers[0].cred_ex_id
-            await wallet._call(  # the wallet's user accepts; no store, so no ack follows
-                "POST", f"/issue-credential-2.0/records/{cred_ex_id}/send-request", json={}
-            )
-            record = await wallet.wait_for_credential_exchange(
-                cred_ex_id, frozenset({"credential-received"}), timeout=30
-            )
-            return record.state
-
-    assert run(request_but_never_store()) == "credential-received"
+    received = take_offer(fleet, untaken_offer(fleet, invitation))
+    assert received["cred_ex_record"]["state"] == "credential-received"
     page = wait_for_page(browser, mine, "Nachweis übernommen")
     assert "Nachweis übernommen" in page, page
 
@@ -390,3 +413,132 @@ def test_a_wallet_that_withholds_the_ack_still_gets_a_recorded_revocable_credent
     problem(again, 409)
     renew = env.post(browser, f"{mine}/neues-angebot", {}, page="/issuer/")
     problem(renew, 409)
+
+
+def stop_poller(app: Any) -> None:
+    """The issuer process dies mid-exchange: its DIDComm poller is cancelled where it
+    stands (as at shutdown), so nothing after the await it waits in runs."""
+    task: asyncio.Task[None] = app.state.didcomm_poller
+    task.get_loop().call_soon_threadsafe(task.cancel)
+    deadline = time.monotonic() + 10
+    while not task.done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert task.cancelled()
+
+
+def restart_poller(app: Any) -> None:
+    task: asyncio.Task[None] = app.state.didcomm_poller
+
+    async def start() -> None:
+        app.state.didcomm_poller = asyncio.create_task(
+            _poll_didcomm(app.state.console.didcomm, 0.2)
+        )
+
+    asyncio.run_coroutine_threadsafe(start(), task.get_loop()).result(timeout=10)
+
+
+def restarted_issuer(env: Env, fleet: AgentFleet) -> None:
+    """The restarted issuer process: a second app on the same data directory runs its
+    start-up (which settles open DIDComm issuances with the agent) and stops again."""
+    app = create_app(env.issuing.settings, clock=env.issuing.clock, agents=fleet.settings)
+
+    async def start_and_stop() -> None:
+        async with app.router.lifespan_context(app):
+            pass
+
+    run(start_and_stop())
+
+
+def test_a_credential_signed_while_the_issuer_was_down_is_recorded_at_restart(  # noqa: PLR0915 one story
+    env: Env,
+    fleet: AgentFleet,
+    officials: dict[str, httpx.Client],
+    vw: CredWorld,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The issuer process dies after the offer went out; the agent signs and sends the
+    credential while nobody records it. Before the offer left, the DIDComm row stored
+    the status entry, the credential's id and hash; the restarted process asks the agent
+    (and, while the agent is down, leaves the row and says so) and records the
+    credential, which the console then revokes on chain."""
+    kim = citizen("Kim", "Absturz", date(1988, 3, 4), LevelOfAssurance.SUBSTANTIAL)
+    browser = env.login(kim, niveau="substanziell")
+    app_id = approved_dog_application(env, browser, officials["olga"])
+    mine = f"/issuer/antraege/{app_id}"
+
+    async def did() -> str:
+        async with fleet.client(AgentRole.VERIFIER) as wallet:
+            return (await wallet.create_did(DidKeyType.ED25519)).did
+
+    chosen = env.post(browser, f"{mine}/didcomm", {"wallet_did": run(did())}, page=mine)
+    assert chosen.status_code == 303, chosen.text
+    wallet_ex_id = untaken_offer(fleet, invitation_of(browser.get(mine).text))
+
+    engine = env.issuing.app.state.issuer.engine
+
+    def didcomm_row() -> DidcommRow:
+        with Session(engine) as session:
+            (row,) = session.scalars(select(DidcommRow).where(DidcommRow.application_id == app_id))
+            return row
+
+    deadline = time.monotonic() + 10
+    while didcomm_row().state != "issuing" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    sent = didcomm_row()
+    assert sent.state == "issuing" and sent.cred_ex_id is not None
+    assert sent.status_list_uri == env.list_uri and sent.status_index is not None
+    assert sent.jsonld_id is not None and sent.jsonld_id.startswith("urn:uuid:")
+    assert sent.credential_sha256 is not None and len(sent.credential_sha256) == 64
+
+    stop_poller(env.issuing.app)  # the issuer process dies here
+    try:
+        # restarted while the agent is down: the row is left open, the citizen told so
+        fleet[AgentRole.ISSUER].stop()
+        try:
+            restarted_issuer(env, fleet)
+            left = didcomm_row()
+            assert left.state == "issuing" and left.error_de is not None
+            assert "outcome unknown" in caplog.text
+            page = text_of(browser.get(mine))
+            assert "Ausstellung wird geprüft" in page and "genehmigt" in page
+        finally:
+            fleet[AgentRole.ISSUER].start()
+
+        # the wallet takes the offer: the agent signs and sends it, nobody records it
+        received = take_offer(fleet, wallet_ex_id)
+        credential = received["cred_ex_record"]["by_format"]["cred_issue"]["ld_proof"]
+        assert credential["id"] == sent.jsonld_id
+        with Session(engine) as session:
+            unrecorded = select(CredentialRow).where(CredentialRow.offer_id == sent.offer_id)
+            assert list(session.scalars(unrecorded)) == []
+
+        restarted_issuer(env, fleet)  # the next start records it
+    finally:
+        restart_poller(env.issuing.app)
+
+    done = didcomm_row()
+    assert done.state == "issued" and done.error_de is None
+    with Session(engine) as session:
+        app = session.get(ApplicationRow, app_id)
+        assert app is not None and app.state == "issued" and app.offer_uri is None
+        row = session.get(CredentialRow, done.credential_id)
+        offer = session.get(OfferRow, sent.offer_id)
+    assert offer is not None and offer.claims is None
+    assert row is not None and row.channel == "didcomm"
+    assert (row.status_list_uri, row.status_index) == (sent.status_list_uri, sent.status_index)
+    assert int(credential["credentialStatus"]["statusListIndex"]) == row.status_index
+    service = env.issuing.app.state.issuer
+    entry = next(json.loads(r.body) for r in service.audit_log() if r.subject_id == row.id)
+    assert entry["event"] == "credential_issued" and entry["jsonld_id"] == sent.jsonld_id
+    assert entry["credential_sha256"] == sent.credential_sha256
+    assert entry["cred_ex_id"] == sent.cred_ex_id
+    assert service.verify_audit_chain()
+    assert "Nachweis übernommen" in text_of(browser.get(mine))
+
+    # the console revokes its status entry on chain
+    lea = officials["lea"]
+    listing = "/issuer/konsole/nachweise"
+    revoke = {"aktion": "revoke", "begruendung": "Ausstellung nach Absturz geprüft"}
+    revoked = env.post(lea, f"/issuer/konsole/nachweise/{row.id}/status", revoke, page=listing)
+    assert revoked.status_code == 303, revoked.text
+    assert vw.status.status(row.status_list_uri, row.status_index) is CredentialStatus.REVOKED

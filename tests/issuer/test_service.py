@@ -32,7 +32,7 @@ def claims_file(tmp_path: Path) -> Path:
 def test_migrations_match_the_models_and_use_their_own_version_table(tmp_path: Path) -> None:
     service = IssuerService.open(issuer_settings(tmp_path / "data"), load_key=False)
     try:
-        assert current_revision(service.engine) == head_revision() == "i0004"
+        assert current_revision(service.engine) == head_revision() == "i0005"
         with service.engine.connect() as connection:
             context = MigrationContext.configure(
                 connection, opts={"version_table": "alembic_version_issuer"}
