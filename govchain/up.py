@@ -12,7 +12,9 @@ Children also die with the supervisor, even on kill -9 (``die_with_parent``).
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -314,7 +316,8 @@ def service_parts(
     starts); and notes for the user (German).
 
     The verifier service is pointed at the verifier agent unless its settings say
-    otherwise.
+    otherwise; then the agent also posts its webhooks to the service (one more
+    ``--webhook-url``, with a fresh random key that only these two children get).
 
     Raises:
         SettingsError: an unknown part in ``without``, or invalid settings.
@@ -343,6 +346,19 @@ def service_parts(
     elif with_agents:
         agents = load(AgentSettings)
         host = agents.agents_host
+        agents_env: dict[str, str] = {}  # for the agents only: the verifier's webhook target
+        if "GOVCHAIN_VERIFIER_AGENT_ADMIN_URL" not in os.environ:
+            env["GOVCHAIN_VERIFIER_AGENT_ADMIN_URL"] = (
+                f"http://{host}:{agents.agents_verifier_admin_port}"
+            )
+            env["GOVCHAIN_VERIFIER_AGENT_ADMIN_API_KEY"] = (
+                agents.agents_verifier_admin_api_key.get_secret_value()
+            )
+            if "verifier" not in without:
+                target, hook_key = _verifier_webhook(load(VerifierSettings))
+                extra = [url.get_secret_value() for url in agents.agents_verifier_extra_webhooks]
+                agents_env["GOVCHAIN_AGENTS_VERIFIER_EXTRA_WEBHOOKS"] = json.dumps([*extra, target])
+                env["GOVCHAIN_VERIFIER_AGENT_WEBHOOK_API_KEY"] = hook_key
         admin = (
             agents.agents_issuer_admin_port,
             agents.agents_holder_admin_port,
@@ -356,15 +372,9 @@ def service_parts(
                 tuple((host, port) for port in admin),
                 f"http://{host}:{agents.agents_verifier_admin_port} (Admin des Prüf-Agenten)",
                 start_timeout=180.0,
+                env=agents_env,
             )
         )
-        if "GOVCHAIN_VERIFIER_AGENT_ADMIN_URL" not in os.environ:
-            env["GOVCHAIN_VERIFIER_AGENT_ADMIN_URL"] = (
-                f"http://{host}:{agents.agents_verifier_admin_port}"
-            )
-            env["GOVCHAIN_VERIFIER_AGENT_ADMIN_API_KEY"] = (
-                agents.agents_verifier_admin_api_key.get_secret_value()
-            )
     services: tuple[tuple[str, type[GovchainSettings], str, str], ...] = (
         ("issuer", IssuerSettings, "Ausstellungsdienst", "/issuer/"),
         ("verifier", VerifierSettings, "Prüfdienst", "/verifier/"),
@@ -387,6 +397,16 @@ def service_parts(
             )
         )
     return parts, notes
+
+
+def _verifier_webhook(verifier: Any) -> tuple[str, str]:
+    """The verifier service's webhook URL for the verifier agent (``url#key``, ACA-Py
+    sends the key as ``x-api-key``) and that key: fresh and random for each run."""
+    key = secrets.token_urlsafe(32)
+    host = verifier.verifier_host
+    if host in {"0.0.0.0", "::", ""}:  # listening everywhere: the agent uses loopback
+        host = "127.0.0.1"
+    return f"http://{host}:{verifier.verifier_port}/verifier/v1/didcomm/webhooks#{key}", key
 
 
 def ensure_deployed(region: Region, settings: GovchainSettings) -> None:

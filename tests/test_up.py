@@ -3,23 +3,26 @@ watched, and stopped in reverse order; failures name the part and show its log."
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from govchain.agents import AgentSettings
+from govchain.agents import AgentRole, AgentSettings
 from govchain.agents.settings import default_acapy_executable
 from govchain.errors import SettingsError
 from govchain.settings import ChainBackendKind, GovchainSettings
 from govchain.up import Part, PartFailedError, PartPortBusyError, Region, chain_parts, service_parts
+from govchain.verifier.settings import VerifierSettings
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.ganache
@@ -236,3 +239,33 @@ def test_the_verifier_service_is_pointed_at_the_verifier_agent(tmp_path: Path) -
     assert ("127.0.0.1", agents.agents_holder_admin_port) in parts[0].ports
     others = [p for p in parts if p.key not in {"agents", "verifier"}]
     assert all("GOVCHAIN_VERIFIER_AGENT_ADMIN_API_KEY" not in p.env for p in others)
+
+    # the verifier agent also posts its webhooks to the service, with a fresh key that
+    # only these two get
+    hook_key = verifier.env["GOVCHAIN_VERIFIER_AGENT_WEBHOOK_API_KEY"]
+    assert len(hook_key) >= 32
+    (target,) = json.loads(parts[0].env["GOVCHAIN_AGENTS_VERIFIER_EXTRA_WEBHOOKS"])
+    port = VerifierSettings(data_dir=tmp_path).verifier_port
+    assert target == f"http://127.0.0.1:{port}/verifier/v1/didcomm/webhooks#{hook_key}"
+    assert all(hook_key not in json.dumps(dict(p.env)) for p in others)
+    again, _ = service_parts(set(), lambda cls: cls(data_dir=tmp_path))
+    (verifier_again,) = [p for p in again if p.key == "verifier"]
+    assert verifier_again.env["GOVCHAIN_VERIFIER_AGENT_WEBHOOK_API_KEY"] != hook_key  # per run
+    # the settings the children read from these variables are valid
+    assert VerifierSettings(data_dir=tmp_path, **_lower(verifier.env)).webhooks_enabled
+    (extra,) = AgentSettings(data_dir=tmp_path, **_lower(parts[0].env)).extra_webhooks(
+        AgentRole.VERIFIER
+    )
+    assert extra.get_secret_value() == target
+
+    without_verifier, _ = service_parts({"verifier"}, lambda cls: cls(data_dir=tmp_path))
+    assert without_verifier[0].key == "agents" and dict(without_verifier[0].env) == {}
+
+
+def _lower(env: Mapping[str, str]) -> dict[str, Any]:
+    """Environment variables as settings' keyword arguments (JSON values decoded)."""
+    values: dict[str, Any] = {}
+    for name, value in env.items():
+        key = name.removeprefix("GOVCHAIN_").lower()
+        values[key] = json.loads(value) if value.startswith("[") else value
+    return values

@@ -152,10 +152,18 @@ class AgentAdminClient:
         """Remove a connection record."""
         await self._call("DELETE", f"/connections/{connection_id}")
 
-    async def connections(self, state: ConnectionState | None = None) -> list[ConnectionRecord]:
-        """The agent's (or sub-wallet's) connections, optionally in one state."""
-        params = {"state": state.value} if state else None
-        data = await self._call("GET", "/connections", params=params)
+    async def connections(
+        self, state: ConnectionState | None = None, *, invitation_msg_id: str | None = None
+    ) -> list[ConnectionRecord]:
+        """The agent's (or sub-wallet's) connections, optionally in one state or only those
+        made from one out-of-band invitation (ACA-Py filters by an indexed tag, so this is
+        one cheap lookup, and not cut off by the listing's page size of 100)."""
+        params: dict[str, str] = {}
+        if state:
+            params["state"] = state.value
+        if invitation_msg_id is not None:
+            params["invitation_msg_id"] = invitation_msg_id
+        data = await self._call("GET", "/connections", params=params or None)
         return [ConnectionRecord.model_validate(r) for r in data["results"]]
 
     async def connection(self, connection_id: str) -> ConnectionRecord:

@@ -275,12 +275,17 @@ class AgentProcess:
 
     def _environment(self) -> dict[str, str]:
         s = self.settings
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ACAPY_", "GOVCHAIN_"))}
+        # ACA-Py also reads a bare WEBHOOK_URL as one more target: never inherit it
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("ACAPY_", "GOVCHAIN_")) and k != "WEBHOOK_URL"
+        }
         env.update(
             ACAPY_HOME=str(self.home),  # askar's SQLite files live here
             ACAPY_ADMIN_API_KEY=s.admin_api_key(self.role).get_secret_value(),
             ACAPY_WALLET_KEY=s.agents_wallet_key.get_secret_value(),
-            ACAPY_WEBHOOK_URL=self.webhook_url,
+            ACAPY_WEBHOOK_URL=self.webhook_urls(),
             PYTHONPATH=str(_PLUGIN_DIR),
         )
         if self.contexts_url:
@@ -295,6 +300,16 @@ class AgentProcess:
                 }
             )
         return env
+
+    def webhook_urls(self) -> str:
+        """``ACAPY_WEBHOOK_URL``: govchain's receiver, plus the role's extra targets as a
+        JSON list (ACA-Py's option parser turns a ``[...]`` value of an appending option
+        into one ``--webhook-url`` each, inside the agent: the keys stay off the command
+        line)."""
+        extra = [url.get_secret_value() for url in self.settings.extra_webhooks(self.role)]
+        if not extra:
+            return self.webhook_url
+        return json.dumps([self.webhook_url, *extra])
 
     def launch(self) -> None:
         """Start the child without waiting for it (see `wait_until_ready`)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
@@ -39,6 +40,11 @@ def _placeholder() -> SecretStr:
     return SecretStr(PLACEHOLDER_AGENT_SECRET)
 
 
+# ACA-Py's ``--webhook-url <url#api_key>``: posts go to ``<url>/topic/<topic>/`` with the
+# part after ``#`` as the ``x-api-key`` header
+_WEBHOOK_URL = re.compile(r"^https?://[^\s#]+(#[^\s#]+)?$")
+
+
 class AgentSettings(GovchainSettings):
     """Ports, secrets and storage of the issuer, holder (multitenant) and verifier agents."""
 
@@ -65,6 +71,17 @@ class AgentSettings(GovchainSettings):
     agents_executable: Path = Field(default_factory=default_acapy_executable)
     agents_start_timeout_seconds: float = Field(default=90.0, gt=0)
     agents_log_level: str = Field(default="info", pattern=r"^(debug|info|warning|error)$")
+    agents_issuer_extra_webhooks: tuple[SecretStr, ...] = Field(
+        default=(), description="More webhook targets of the issuer agent (url#api_key)."
+    )
+    agents_holder_extra_webhooks: tuple[SecretStr, ...] = Field(
+        default=(), description="More webhook targets of the holder agent (url#api_key)."
+    )
+    agents_verifier_extra_webhooks: tuple[SecretStr, ...] = Field(
+        default=(),
+        description="More webhook targets of the verifier agent (url#api_key), e.g. the "
+        "verifier service's /verifier/v1/didcomm/webhooks.",
+    )
 
     @model_validator(mode="after")
     def _check_agents(self) -> Self:
@@ -88,6 +105,14 @@ class AgentSettings(GovchainSettings):
                 "GOVCHAIN_AGENTS_POSTGRES_URL, _ACCOUNT and _PASSWORD are required "
                 "when GOVCHAIN_AGENTS_STORAGE=postgres"
             )
+        for role in AgentRole:
+            for number, url in enumerate(self.extra_webhooks(role), start=1):
+                if not _WEBHOOK_URL.match(url.get_secret_value()):
+                    # the value may hold an API key: name the entry, never show it
+                    raise ValueError(
+                        f"GOVCHAIN_AGENTS_{role.value.upper()}_EXTRA_WEBHOOKS: entry {number} "
+                        "is not an http(s) URL with an optional #api_key"
+                    )
         ports = [
             self.agents_issuer_admin_port,
             self.agents_issuer_inbound_port,
@@ -131,6 +156,15 @@ class AgentSettings(GovchainSettings):
             AgentRole.ISSUER: self.agents_issuer_admin_api_key,
             AgentRole.HOLDER: self.agents_holder_admin_api_key,
             AgentRole.VERIFIER: self.agents_verifier_admin_api_key,
+        }[role]
+
+    def extra_webhooks(self, role: AgentRole) -> tuple[SecretStr, ...]:
+        """Webhook targets of one agent besides govchain's own receiver (``url#api_key``;
+        secret, as the key is part of the value)."""
+        return {
+            AgentRole.ISSUER: self.agents_issuer_extra_webhooks,
+            AgentRole.HOLDER: self.agents_holder_extra_webhooks,
+            AgentRole.VERIFIER: self.agents_verifier_extra_webhooks,
         }[role]
 
     def admin_url(self, role: AgentRole) -> str:

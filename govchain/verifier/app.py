@@ -18,7 +18,11 @@ from govchain.credentials import StatusSource, TrustSource
 from govchain.errors import GovchainError
 from govchain.verifier import routes
 from govchain.verifier._wiring import open_agent, open_provider, open_service
-from govchain.verifier.didcomm import DidcommChannel
+from govchain.verifier.didcomm import (
+    FALLBACK_MAX_POLL_SECONDS,
+    FALLBACK_POLL_SECONDS,
+    DidcommChannel,
+)
 from govchain.verifier.errors import OidcError, VerifierError
 from govchain.verifier.settings import VerifierSettings
 
@@ -93,8 +97,20 @@ def create_app(
         app.state.verifier = service
         app.state.oidc = provider
         app.state.didcomm = None
+        app.state.webhook_key = None
         agent = open_agent(settings)
-        if agent is not None:
+        if agent is not None and settings.webhooks_enabled:
+            # the agent's webhooks wake the checks; polling only catches lost ones
+            app.state.webhook_key = settings.verifier_agent_webhook_api_key
+            app.state.didcomm = DidcommChannel(
+                service,
+                agent,
+                max_open=settings.verifier_didcomm_max_open,
+                webhooks=True,
+                poll_seconds=FALLBACK_POLL_SECONDS,
+                max_poll_seconds=FALLBACK_MAX_POLL_SECONDS,
+            )
+        elif agent is not None:
             app.state.didcomm = DidcommChannel(
                 service, agent, max_open=settings.verifier_didcomm_max_open
             )

@@ -11,6 +11,8 @@ Tree (below ``govchain.errors.ServiceError``)::
     ├── DidcommNotConfiguredError    no verifier agent in the settings        503
     ├── VerifierAgentUnavailableError  the verifier agent cannot be reached   503
     ├── TooManyDidcommChecksError    the cap on open DIDComm checks is reached 429
+    ├── WebhookUnauthorizedError     a webhook without the verifier agent's key 401
+    ├── MalformedWebhookError        the agent's webhook body is no JSON object 400
     ├── ResponseRefusedError         a direct_post the verifier refuses       400
     │   ├── UnknownStateError        state names no open request
     │   ├── ReplayedResponseError    the request was already answered
@@ -45,6 +47,7 @@ __all__ = [
     "InvalidTokenError",
     "LoginNotFoundError",
     "MalformedResponseError",
+    "MalformedWebhookError",
     "OfflineModeOffError",
     "OidcError",
     "RedirectUriError",
@@ -63,6 +66,7 @@ __all__ = [
     "VerifierError",
     "VerifierProblemError",
     "VerifierUnreachableError",
+    "WebhookUnauthorizedError",
 ]
 
 
@@ -195,6 +199,30 @@ class TooManyDidcommChecksError(VerifierError):
             "sobald eine beendet ist (spätestens, wenn sie abläuft).",
         )
         self.limit = limit
+
+
+class WebhookUnauthorizedError(VerifierError):
+    """A post to the agent webhook endpoint without the verifier agent's key (or while
+    webhooks are not set up). Says nothing more: not whether webhooks are configured,
+    nor what was wrong with the key."""
+
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self) -> None:
+        super().__init__("Not authorized.", "Nicht berechtigt.")
+
+
+class MalformedWebhookError(VerifierError):
+    """The verifier agent's webhook body is not a JSON object (or too large)."""
+
+    code = "malformed-webhook"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"The webhook is not usable: {detail}.",
+            f"Der Webhook ist nicht verwendbar: {detail}.",
+        )
 
 
 class ResponseRefusedError(VerifierError):

@@ -9,29 +9,35 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
+import json
+import secrets
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qsl, unquote_plus
 
 import segno
-from fastapi import APIRouter, Depends, Form, Request, Response, status
+from fastapi import APIRouter, Depends, Form, Header, Request, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from pydantic import SecretStr
 
 from govchain.credentials import CheckOutcome
 from govchain.verifier._oidc_store import LoginPhase
 from govchain.verifier._store import Channel, RequestPhase
 from govchain.verifier.checks import field_checks, shown_claims
-from govchain.verifier.didcomm import DidcommChannel
+from govchain.verifier.didcomm import WEBHOOK_TOPICS, DidcommChannel
 from govchain.verifier.errors import (
     AuthorizationRequestError,
     DidcommNotConfiguredError,
     InvalidClientError,
     MalformedResponseError,
+    MalformedWebhookError,
     OidcError,
     TokenRequestError,
     VerifierError,
+    WebhookUnauthorizedError,
 )
 from govchain.verifier.oidc import OidcProvider
 from govchain.verifier.schemas import (
@@ -82,6 +88,24 @@ def _didcomm(request: Request) -> DidcommChannel:
 Didcomm = Annotated[DidcommChannel, Depends(_didcomm)]
 
 
+def _agent_webhook(
+    request: Request, x_api_key: Annotated[str | None, Header()] = None
+) -> DidcommChannel:
+    """The DIDComm channel, for a post that carries the verifier agent's webhook key
+    (compared in constant time); anyone else gets 401 and learns nothing, not even
+    whether webhooks are set up."""
+    channel: DidcommChannel | None = request.app.state.didcomm
+    key: SecretStr | None = request.app.state.webhook_key
+    expected = key.get_secret_value() if key is not None else secrets.token_urlsafe(32)
+    given = (x_api_key or "").encode()
+    if not hmac.compare_digest(given, expected.encode()) or channel is None or key is None:
+        raise WebhookUnauthorizedError()
+    return channel
+
+
+AgentWebhook = Annotated[DidcommChannel, Depends(_agent_webhook)]
+
+
 def _provider(request: Request) -> OidcProvider:
     provider: OidcProvider = request.app.state.oidc
     return provider
@@ -125,6 +149,38 @@ async def create_didcomm_request(body: CreateRequest, didcomm: Didcomm) -> Creat
     result comes at the same ``/requests/{id}/result`` (503 without a verifier agent)."""
     created = await didcomm.create_request(body.check, body.params)
     return CreatedDidcommRequestOut(**created.__dict__)
+
+
+_MAX_WEBHOOK_BYTES = 1024 * 1024  # a presentation record carries the whole presentation
+
+
+@router.post(
+    "/didcomm/webhooks/topic/{topic}/",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+async def agent_webhook(topic: str, request: Request, didcomm: AgentWebhook) -> Response:
+    """The verifier agent's webhooks (ACA-Py ``--webhook-url <this>/didcomm/webhooks#key``
+    posts to ``.../topic/<topic>/`` with ``x-api-key``): wakes the open check a
+    ``connections``, ``present_proof_v2_0`` or ``problem_report`` event concerns; other
+    topics are accepted and ignored."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > _MAX_WEBHOOK_BYTES:
+        raise MalformedWebhookError("the body is larger than 1 MiB")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > _MAX_WEBHOOK_BYTES:
+            raise MalformedWebhookError("the body is larger than 1 MiB")
+    try:
+        payload = json.loads(body)
+    except ValueError as err:
+        raise MalformedWebhookError("the body is not JSON") from err
+    if not isinstance(payload, dict):
+        raise MalformedWebhookError("the body is not a JSON object")
+    if topic in WEBHOOK_TOPICS:
+        didcomm.notify(topic, payload)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(

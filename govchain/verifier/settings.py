@@ -16,6 +16,8 @@ __all__ = ["OidcClient", "VerifierSettings"]
 PLACEHOLDER_PAIRWISE_SECRET = "govchain-development-only-pairwise-secret"
 
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+# sent by ACA-Py as x-api-key, written after "#" in its --webhook-url: URL-safe characters
+_WEBHOOK_KEY = re.compile(r"^[A-Za-z0-9._~-]{16,256}$")
 
 
 class OidcClient(BaseModel):
@@ -97,6 +99,11 @@ class VerifierSettings(GovchainSettings):
         default=None, description="The verifier agent's admin API key (never sent to browsers)."
     )
     verifier_agent_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    verifier_agent_webhook_api_key: SecretStr | None = Field(
+        default=None,
+        description="The key the verifier agent sends with its webhooks (x-api-key, from "
+        "its --webhook-url <url>#<key>); unset: no webhooks, the agent is only polled.",
+    )
     verifier_didcomm_max_open: int = Field(
         default=200,
         ge=1,
@@ -106,6 +113,18 @@ class VerifierSettings(GovchainSettings):
 
     @model_validator(mode="after")
     def _check_agent(self) -> Self:
+        hook_key = self.verifier_agent_webhook_api_key
+        if hook_key is not None:
+            if self.verifier_agent_admin_url is None:
+                raise ValueError(
+                    "GOVCHAIN_VERIFIER_AGENT_WEBHOOK_API_KEY needs "
+                    "GOVCHAIN_VERIFIER_AGENT_ADMIN_URL (webhooks come from the verifier agent)"
+                )
+            if not _WEBHOOK_KEY.match(hook_key.get_secret_value()):
+                raise ValueError(
+                    "GOVCHAIN_VERIFIER_AGENT_WEBHOOK_API_KEY must be 16 to 256 characters "
+                    "of A-Z, a-z, 0-9 and . _ ~ - (it is written into the agent's webhook URL)"
+                )
         if self.verifier_agent_admin_url is None:
             return self
         key = self.verifier_agent_admin_api_key
@@ -121,6 +140,11 @@ class VerifierSettings(GovchainSettings):
                 "outside development"
             )
         return self
+
+    @property
+    def webhooks_enabled(self) -> bool:
+        """Whether the verifier agent posts its webhooks to this service."""
+        return self.didcomm_enabled and self.verifier_agent_webhook_api_key is not None
 
     @property
     def didcomm_enabled(self) -> bool:

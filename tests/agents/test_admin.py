@@ -30,9 +30,8 @@ async def connect(inviter: AgentAdminClient, invitee: AgentAdminClient) -> Conne
     oob = await invitee.receive_invitation(invitation.invitation)
     assert oob.connection_id is not None
     await invitee.wait_for_connection(oob.connection_id)
-    (mine,) = [
-        c for c in await inviter.connections() if c.invitation_msg_id == invitation.invi_msg_id
-    ]
+    (mine,) = await inviter.connections(invitation_msg_id=invitation.invi_msg_id)
+    assert mine.invitation_msg_id == invitation.invi_msg_id
     return await inviter.wait_for_connection(mine.connection_id)
 
 
@@ -45,6 +44,9 @@ def test_out_of_band_connection_between_issuer_and_a_holder_subwallet(
             async with holder.for_subwallet(wallet) as citizen:
                 connection = await connect(issuer, citizen)
                 assert connection.is_active
+                # the filter finds one invitation's connection, and nothing for another id
+                assert await issuer.connections(invitation_msg_id=str(uuid.uuid4())) == []
+                assert len(await issuer.connections()) >= 1
                 assert connection.their_label == "Erika Mustermann"
                 (theirs,) = await citizen.connections()
                 assert theirs.is_active and theirs.their_label == "govchain-issuer"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -56,6 +57,11 @@ def test_agents_up_prints_the_urls_and_sigint_stops_everything(tmp_path: Path) -
     for name in type(settings).model_fields:
         if name.startswith("agents_") and name not in {"agents_executable"}:
             value = getattr(settings, name)
+            if isinstance(value, tuple):  # list settings are JSON in the environment
+                env[f"GOVCHAIN_{name.upper()}"] = json.dumps(
+                    [item.get_secret_value() for item in value]
+                )
+                continue
             secret = getattr(value, "get_secret_value", None)
             if value is not None:
                 env[f"GOVCHAIN_{name.upper()}"] = str(secret() if secret else value)

@@ -2,8 +2,9 @@
 a citizen's holder sub-wallet (playing the Aries wallet) answers, and the result is the
 same model as over OID4VP, read over real HTTP (uvicorn on loopback) from the service.
 
-One agent fleet for the module (the last test stops its verifier agent); status and
-trust are on the verifier tests' Ganache chain, read through the deployment record."""
+One agent fleet for the module (the last test stops its verifier agent), whose verifier
+agent also posts its webhooks to the module's verifier service; status and trust are on
+the verifier tests' Ganache chain, read through the deployment record."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import asyncio
 import base64
 import itertools
 import json
+import secrets
 import sqlite3
 import threading
 import time
@@ -48,7 +50,11 @@ from govchain.settings import ChainBackendKind
 from govchain.verifier import DidcommChannel, RequestExpiredError, VerifierService, create_app
 from govchain.verifier._store import DidcommStage, RequestPhase, RequestStore
 from govchain.verifier.checks import field_check
-from govchain.verifier.didcomm import proof_request
+from govchain.verifier.didcomm import (
+    FALLBACK_MAX_POLL_SECONDS,
+    FALLBACK_POLL_SECONDS,
+    proof_request,
+)
 from govchain.verifier.settings import VerifierSettings
 from tests.agents.conftest import ACAPY, agent_settings, run
 from tests.conftest import free_port
@@ -89,26 +95,56 @@ def serving(settings: VerifierSettings, clock: Callable[[], float]) -> Iterator[
 
 
 def settings_for(
-    vw: CredWorld, data: Path, agent_url: str | None, agent_key: str | None
+    vw: CredWorld,
+    data: Path,
+    agent_url: str | None,
+    agent_key: str | None,
+    *,
+    port: int | None = None,
+    webhook_key: str | None = None,
 ) -> VerifierSettings:
     DeploymentStore(data / "chain").save(vw.world.d.record)
     return VerifierSettings(
         data_dir=data,
         chain_backend=ChainBackendKind.GANACHE,
         rpc_url=vw.gateway.url,
-        verifier_port=free_port(),
+        verifier_port=port or free_port(),
         verifier_status_max_age_seconds=0,
         verifier_agent_admin_url=agent_url,
         verifier_agent_admin_api_key=SecretStr(agent_key) if agent_key else None,
+        verifier_agent_webhook_api_key=SecretStr(webhook_key) if webhook_key else None,
     )
 
 
+@dataclass(frozen=True)
+class Hook:
+    """Where the module's verifier service will listen, and the key the verifier agent
+    sends with its webhooks (known before the fleet starts, as `govchain up` does)."""
+
+    port: int
+    key: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}/didcomm/webhooks"
+
+
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentFleet]:
-    """The three agents, once for this module."""
+def hook() -> Hook:
+    return Hook(free_port(), secrets.token_urlsafe(24))
+
+
+@pytest.fixture(scope="module")
+def fleet(hook: Hook, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentFleet]:
+    """The three agents, once for this module; the verifier agent's webhooks also go to
+    the module's verifier service."""
     if not ACAPY.is_file():
         pytest.skip(f"ACA-Py is not installed ({ACAPY} missing); run scripts/bootstrap-agents.sh")
-    agents = AgentFleet(agent_settings(tmp_path_factory.mktemp("agents-verifier")))
+    settings = agent_settings(
+        tmp_path_factory.mktemp("agents-verifier"),
+        agents_verifier_extra_webhooks=[f"{hook.url}#{hook.key}"],
+    )
+    agents = AgentFleet(settings)
     agents.start()
     yield agents
     agents.stop()
@@ -123,20 +159,24 @@ class Aries:
     fleet: AgentFleet
     agent_key: str
     issuer_did: str
+    settings: VerifierSettings
 
 
 @pytest.fixture(scope="module")
 def aries(
-    fleet: AgentFleet, vw: CredWorld, tmp_path_factory: pytest.TempPathFactory
+    fleet: AgentFleet, hook: Hook, vw: CredWorld, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Aries]:
-    """The verifier service set up for DIDComm, and the issuer agent's did:key in the
-    TrustRegistry (registered for the office accredited for all four types)."""
+    """The verifier service set up for DIDComm with the agent's webhooks, and the issuer
+    agent's did:key in the TrustRegistry (registered for the office accredited for all
+    four types)."""
     key = fleet.settings.admin_api_key(AgentRole.VERIFIER).get_secret_value()
     settings = settings_for(
         vw,
         tmp_path_factory.mktemp("verifier-didcomm") / "data",
         fleet.settings.admin_url(AgentRole.VERIFIER),
         key,
+        port=hook.port,
+        webhook_key=hook.key,
     )
 
     async def issuer_did() -> str:
@@ -149,7 +189,7 @@ def aries(
         vw.world.office_admin, vw.office, Did(did), public_key.thumbprint()
     )
     with serving(settings, vw.now) as http:
-        yield Aries(http, settings.base_url, fleet, key, did)
+        yield Aries(http, settings.base_url, fleet, key, did, settings)
 
 
 @dataclass(frozen=True)
@@ -373,13 +413,116 @@ def test_a_permit_revoked_on_chain_is_red_with_the_german_reason(
     assert "Der Nachweis wurde widerrufen." in page.text
 
 
-def test_a_wallet_that_never_answers_is_cleaned_up_when_the_check_expires(
+def test_a_wallet_without_the_permit_ends_the_check_refused_within_seconds(
+    aries: Aries, vw: CredWorld
+) -> None:
+    """ACA-Py 1.7's holder answers with a generic problem report, which the verifier agent
+    does not apply to its record (it stays request-sent) but passes on as a webhook: the
+    service ends the check at once, long before it expires, and cleans up as on expiry."""
+    created = start(aries.http)
+    started = time.monotonic()
+
+    async def empty_wallet(holder: AgentAdminClient) -> SubWallet:
+        return await holder.create_subwallet("Leer", f"citizen-{uuid.uuid4()}")
+
+    scan(aries, on_agent(aries, AgentRole.HOLDER, empty_wallet), created["invitation_url"])
+    response = wait_for_result(aries.http, created["request_id"], timeout=30)
+    took = time.monotonic() - started
+    assert response.status_code == 410, response.text
+    assert took < 10, f"refusal noticed only after {took:.1f} s"
+    problem = response.json()
+    assert problem["type"].endswith("/request-failed")
+    assert "Die Wallet hat den Nachweis nicht gezeigt" in problem["detail_de"]
+    assert "Meldung der Wallet: abandoned" in problem["detail_de"]
+    assert "did not show the credential" in problem["detail"]
+
+    page = aries.http.get(f"/verifier/pruefungen/{created['request_id']}")
+    assert "Abgebrochen" in page.text and "Die Wallet hat den Nachweis nicht gezeigt" in page.text
+    assert 'http-equiv="refresh"' not in page.text
+    printed = runner.invoke(cli, ["verifier", "result", created["request_id"], "--url", aries.url])
+    assert printed.exit_code == 1
+    assert "Die Wallet hat den Nachweis nicht gezeigt" in " ".join(printed.stderr.split())
+
+    # cleaned up as on expiry: the exchange abandoned (the wallet told), connection removed
+    store = RequestStore(aries.settings.verifier_dir / "verifier.sqlite3")
+    row = store.didcomm(created["request_id"])
+    store.close()
+    assert row is not None and row.pres_ex_id is not None and row.connection_id is not None
+    deadline = time.monotonic() + 10
+    while True:
+        exchange = on_agent(
+            aries, AgentRole.VERIFIER, lambda agent: agent.presentation_exchange(row.pres_ex_id)
+        )
+        connections = on_agent(aries, AgentRole.VERIFIER, AgentAdminClient.connections)
+        gone = row.connection_id not in {c.connection_id for c in connections}
+        if exchange.state == "abandoned" and gone:
+            break
+        assert time.monotonic() < deadline, (exchange.state, gone)
+        time.sleep(0.2)
+
+
+def test_a_webhook_without_the_agents_key_is_refused_and_changes_nothing(
+    aries: Aries, hook: Hook
+) -> None:
+    """A check whose "wallet" (the issuer agent, which never answers presentation
+    requests on its own) keeps it waiting: a problem report for its thread posted
+    without or with a wrong key is 401 and the check stays open; the same report with
+    the agent's key ends it at once."""
+    created = start(aries.http)
+    scan_by_issuer = on_agent(
+        aries,
+        AgentRole.ISSUER,
+        lambda issuer: issuer.receive_invitation(invitation_of(created["invitation_url"])),
+    )
+    assert scan_by_issuer.connection_id is not None
+    deadline = time.monotonic() + 20
+    while True:
+        pending = aries.http.get(f"{API}/requests/{created['request_id']}/result")
+        assert pending.status_code == 202, pending.text
+        if pending.json()["stage"] == "requested":
+            break
+        assert time.monotonic() < deadline, pending.json()
+        time.sleep(0.1)
+    store = RequestStore(aries.settings.verifier_dir / "verifier.sqlite3")
+    row = store.didcomm(created["request_id"])
+    store.close()
+    assert row is not None and row.pres_ex_id is not None
+    pres_ex_id = row.pres_ex_id
+    exchange = on_agent(
+        aries, AgentRole.VERIFIER, lambda agent: agent.presentation_exchange(pres_ex_id)
+    )
+    report = {
+        "@type": "https://didcomm.org/notification/1.0/problem-report",
+        "~thread": {"thid": exchange.thread_id},
+        "description": {"en": "no", "code": "abandoned"},
+    }
+    url = f"{hook.url}/topic/problem_report/"
+    for headers in ({}, {"x-api-key": "wrong-" + hook.key}, {"x-api-key": hook.key[:-1]}):
+        refused = httpx.post(url, json=report, headers=headers)
+        assert refused.status_code == 401, refused.text
+        assert refused.json()["detail"] == "Not authorized."
+        assert refused.json()["detail_de"] == "Nicht berechtigt."
+    time.sleep(0.5)
+    still = aries.http.get(f"{API}/requests/{created['request_id']}/result")
+    assert still.status_code == 202 and still.json()["stage"] == "requested"
+
+    # a body that is not a JSON object is refused even with the key
+    bad = httpx.post(url, content=b"[1, 2]", headers={"x-api-key": hook.key})
+    assert bad.status_code == 400 and bad.json()["type"].endswith("/malformed-webhook")
+
+    accepted = httpx.post(url, json=report, headers={"x-api-key": hook.key})
+    assert accepted.status_code == 204, accepted.text
+    ended = wait_for_result(aries.http, created["request_id"], timeout=5)
+    assert ended.status_code == 410 and "nicht gezeigt" in ended.json()["detail_de"]
+
+
+def test_without_webhooks_a_refusing_wallet_is_cleaned_up_when_the_check_expires(
     aries: Aries, vw: CredWorld, tmp_path: Path
 ) -> None:
-    """A wallet without the permit: ACA-Py 1.7's holder answers with a generic problem
-    report that leaves the verifier's record waiting, so the check runs until it expires;
-    then the exchange is abandoned on the agent and the connection removed (a service with
-    a 3-second request lifetime, in process, on the same agent)."""
+    """Without the agent's webhooks (a channel in process, on the same agent, with a
+    3-second request lifetime) the generic problem report is never seen, so the check
+    runs until it expires; then the exchange is abandoned on the agent and the connection
+    removed."""
     service = VerifierService(
         store=RequestStore(tmp_path / "verifier.sqlite3"),
         key=SigningKey.generate(),
@@ -515,14 +658,16 @@ def test_a_check_nobody_answers_polls_the_agent_less_and_less_often(
         ttl=3,
     )
     reads: list[float] = []
+    filters: list[str | None] = []
 
     async def body() -> None:
         async with aries.fleet.client(AgentRole.VERIFIER) as agent:
             real = agent.connections
 
-            async def counted() -> Any:
+            async def counted(**kwargs: Any) -> Any:
                 reads.append(time.monotonic())
-                return await real()
+                filters.append(kwargs.get("invitation_msg_id"))
+                return await real(**kwargs)
 
             agent.connections = counted  # type: ignore[method-assign]
             channel = DidcommChannel(service, agent)
@@ -533,9 +678,60 @@ def test_a_check_nobody_answers_polls_the_agent_less_and_less_often(
                 await asyncio.sleep(0.1)
 
     run(body())
+    assert None not in filters  # only this invitation's connection, never all of them
     assert 3 <= len(reads) <= 8, len(reads)
     gaps = [b - a for a, b in itertools.pairwise(reads)]
     assert gaps[0] < 0.5 and max(gaps) > 0.9  # quick at first, then growing waits
+    service.store.close()
+
+
+def test_with_webhooks_polling_is_slow_and_a_webhook_wakes_the_check_at_once(
+    aries: Aries, vw: CredWorld, tmp_path: Path
+) -> None:
+    """With webhooks the agent is read at once, then only after 2 s (the fallback for
+    lost webhooks); a `connections` webhook for the check's invitation makes it read now."""
+    service = VerifierService(
+        store=RequestStore(tmp_path / "verifier.sqlite3"),
+        key=SigningKey.generate(),
+        base_url="http://127.0.0.1:9",
+        status=vw.status,
+        trust=vw.trust,
+        ttl=30,
+    )
+    reads: list[float] = []
+
+    async def body() -> None:
+        async with aries.fleet.client(AgentRole.VERIFIER) as agent:
+            real = agent.connections
+
+            async def counted(**kwargs: Any) -> Any:
+                reads.append(time.monotonic())
+                return await real(**kwargs)
+
+            agent.connections = counted  # type: ignore[method-assign]
+            channel = DidcommChannel(
+                service,
+                agent,
+                webhooks=True,
+                poll_seconds=FALLBACK_POLL_SECONDS,
+                max_poll_seconds=FALLBACK_MAX_POLL_SECONDS,
+            )
+            created = await channel.create_request("strassenmusik", {"zone": "markt"})
+            await asyncio.sleep(1.0)
+            assert len(reads) == 1  # once at the start, then 2 s of quiet
+            channel.notify("connections", {"invitation_msg_id": "another-invitation"})
+            channel.notify("problem_report", {"~thread": {"thid": "another-thread"}})
+            await asyncio.sleep(0.3)
+            assert len(reads) == 1  # other checks' webhooks do not wake this one
+            row = service.store.didcomm(created.request_id)
+            assert row is not None
+            woken = time.monotonic()
+            channel.notify("connections", {"invitation_msg_id": row.invi_msg_id})
+            await asyncio.sleep(0.3)
+            assert len(reads) == 2 and reads[1] - woken < 0.3
+            await channel.aclose()
+
+    run(body())
     service.store.close()
 
 
@@ -580,6 +776,13 @@ def test_without_a_verifier_agent_didcomm_is_hidden_and_refused(server: Running)
     assert "no verifier agent configured" in problem["detail"]
 
     assert "Aries" not in server.http.get("/verifier/").text
+    # no webhooks set up: the endpoint answers as to a wrong key, and says nothing more
+    hooked = server.http.post(
+        f"{API}/didcomm/webhooks/topic/problem_report/",
+        json={"~thread": {"thid": "x"}},
+        headers={"x-api-key": "k" * 32},
+    )
+    assert hooked.status_code == 401 and hooked.json()["detail"] == "Not authorized."
     page = server.http.post(
         "/verifier/pruefungen",
         data={"check": "strassenmusik", "zone": "markt", "channel": "didcomm"},
