@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -1040,6 +1041,25 @@ official_app = typer.Typer(
 issuer_app.add_typer(official_app, name="official")
 
 
+@contextlib.contextmanager
+def _issuer_console() -> Iterator[Any]:
+    """The issuer's console on its database, for the officials' admin commands (no office
+    key, no login, no chain writer needed)."""
+    from govchain.issuer.console import Console
+    from govchain.issuer.service import IssuerService
+
+    settings = _issuer_settings()
+    service = IssuerService.open(settings, load_key=False)
+    try:
+        yield Console(settings, service, oidc=None, status_writer=None)
+    finally:
+        service.close()
+
+
+def _say_official(row: Any, note: str = "") -> None:
+    typer.echo(f"{row.id}  {row.office}  {row.role}  {row.given_name} {row.family_name}{note}")
+
+
 @official_app.command("add")
 @_fails_clearly
 def issuer_official_add(
@@ -1055,13 +1075,8 @@ def issuer_official_add(
 ) -> None:
     """Register an official and print a one-time activation code (shown only now): at
     the first login (BürgerID substanziell+) the official enters it to bind the entry."""
-    from govchain.issuer.console import Console
-    from govchain.issuer.service import IssuerService
-
-    settings = _issuer_settings()
-    service = IssuerService.open(settings, load_key=False)
-    try:
-        row, code = Console(settings, service, oidc=None, status_writer=None).add_official(
+    with _issuer_console() as console_:
+        row, code = console_.add_official(
             office=office,
             role=role,
             given_name=given_name,
@@ -1069,9 +1084,7 @@ def issuer_official_add(
             birth_date=birth_date,
             registered_by="cli/admin",
         )
-    finally:
-        service.close()
-    typer.echo(f"{row.id}  {row.office}  {row.role}  {row.given_name} {row.family_name}")
+    _say_official(row)
     typer.echo(f"Aktivierungscode (nur jetzt angezeigt / shown only now): {code}")
 
 
@@ -1081,18 +1094,9 @@ def issuer_official_code(
     official_id: Annotated[str, typer.Argument(help="The official's id (see official list).")],
 ) -> None:
     """A new one-time activation code for an official not yet bound (the old one dies)."""
-    from govchain.issuer.console import Console
-    from govchain.issuer.service import IssuerService
-
-    settings = _issuer_settings()
-    service = IssuerService.open(settings, load_key=False)
-    try:
-        row, code = Console(settings, service, oidc=None, status_writer=None).new_activation_code(
-            official_id
-        )
-    finally:
-        service.close()
-    typer.echo(f"{row.id}  {row.office}  {row.role}  {row.given_name} {row.family_name}")
+    with _issuer_console() as console_:
+        row, code = console_.new_activation_code(official_id)
+    _say_official(row)
     typer.echo(f"Aktivierungscode (nur jetzt angezeigt / shown only now): {code}")
 
 
@@ -1102,20 +1106,9 @@ def issuer_official_deactivate(
     official_id: Annotated[str, typer.Argument(help="The official's id (see official list).")],
 ) -> None:
     """Deactivate an official: their console access ends at once (audit-logged)."""
-    from govchain.issuer.console import Console
-    from govchain.issuer.service import IssuerService
-
-    settings = _issuer_settings()
-    service = IssuerService.open(settings, load_key=False)
-    try:
-        row = Console(settings, service, oidc=None, status_writer=None).deactivate_official(
-            official_id, by="cli/admin"
-        )
-    finally:
-        service.close()
-    typer.echo(
-        f"{row.id}  {row.office}  {row.role}  {row.given_name} {row.family_name}  (deaktiviert)"
-    )
+    with _issuer_console() as console_:
+        row = console_.deactivate_official(official_id, by="cli/admin")
+    _say_official(row, "  (deaktiviert)")
 
 
 @official_app.command("list")
@@ -1124,22 +1117,13 @@ def issuer_official_list(
     office: Annotated[str | None, typer.Option("--office", help="Only this office.")] = None,
 ) -> None:
     """List the registered officials and whether their BürgerID is bound."""
-    from govchain.issuer.console import Console
-    from govchain.issuer.service import IssuerService
-
-    settings = _issuer_settings()
-    service = IssuerService.open(settings, load_key=False)
-    try:
-        rows = Console(settings, service, oidc=None, status_writer=None).officials(office)
-    finally:
-        service.close()
+    with _issuer_console() as console_:
+        rows = console_.officials(office)
     for row in rows:
         bound = "angemeldet" if row.sub else "noch nicht angemeldet"
         if not row.active:
             bound = "deaktiviert"
-        typer.echo(
-            f"{row.id}  {row.office}  {row.role}  {row.given_name} {row.family_name}  ({bound})"
-        )
+        _say_official(row, f"  ({bound})")
 
 
 # --- wallet ----------------------------------------------------------------------------
