@@ -12,6 +12,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -191,20 +192,46 @@ class AgentAdminClient:
         data = await self._call("POST", "/wallet/did/create", json=body)
         return DidInfo.model_validate(data["result"])
 
+    async def dids(self) -> list[DidInfo]:
+        """``GET /wallet/did``: the DIDs whose keys the wallet (or sub-wallet) holds."""
+        data = await self._call("GET", "/wallet/did")
+        return [DidInfo.model_validate(r) for r in data["results"]]
+
+    # --- settings -----------------------------------------------------------------------
+    async def settings(self) -> dict[str, Any]:
+        """``GET /settings``: the settings in effect, for a sub-wallet the agent's merged
+        with the sub-wallet's own (e.g. ``debug.auto_respond_presentation_request``)."""
+        data = await self._call("GET", "/settings")
+        settings = data.get("settings", {}) if isinstance(data, dict) else {}
+        return dict(settings) if isinstance(settings, dict) else {}
+
     # --- multitenancy -------------------------------------------------------------------
-    async def create_subwallet(self, label: str, wallet_name: str) -> SubWallet:
+    async def create_subwallet(
+        self,
+        label: str,
+        wallet_name: str,
+        *,
+        wallet_key: SecretStr | None = None,
+        extra_settings: Mapping[str, Any] | None = None,
+    ) -> SubWallet:
         """Create a managed askar sub-wallet (one per citizen) and return its token.
 
-        The sub-wallet's store is encrypted with a fresh random key that the holder agent
-        keeps (managed mode), so govchain never has to hold per-citizen wallet keys.
+        The sub-wallet's store is encrypted with `wallet_key`, by default a fresh random
+        key that the holder agent keeps (managed mode), so govchain never has to hold
+        per-citizen wallet keys; pass one to be able to ``remove_subwallet`` it later.
+        `extra_settings` are ACA-Py's per-wallet flags (``ACAPY_AUTO_RESPOND_…``) that
+        override the agent's for this sub-wallet.
         """
-        body = {
+        key = secrets.token_urlsafe(32) if wallet_key is None else wallet_key.get_secret_value()
+        body: dict[str, Any] = {
             "label": label,
             "wallet_name": wallet_name,
-            "wallet_key": secrets.token_urlsafe(32),
+            "wallet_key": key,
             "wallet_type": "askar",
             "key_management_mode": "managed",
         }
+        if extra_settings:
+            body["extra_settings"] = dict(extra_settings)
         data = await self._call("POST", "/multitenancy/wallet", json=body)
         return SubWallet(wallet_id=data["wallet_id"], token=SecretStr(data["token"]), label=label)
 
@@ -212,6 +239,14 @@ class AgentAdminClient:
         """A fresh bearer token for an existing managed sub-wallet."""
         data = await self._call("POST", f"/multitenancy/wallet/{wallet_id}/token", json={})
         return SubWallet(wallet_id=wallet_id, token=SecretStr(data["token"]))
+
+    async def remove_subwallet(self, wallet_id: str, wallet_key: SecretStr) -> None:
+        """Remove a sub-wallet and everything in it (`wallet_key` as created with)."""
+        await self._call(
+            "POST",
+            f"/multitenancy/wallet/{wallet_id}/remove",
+            json={"wallet_key": wallet_key.get_secret_value()},
+        )
 
     # --- issue-credential 2.0 (ld_proof) --------------------------------------------------
     async def send_ld_credential_offer(
@@ -258,6 +293,32 @@ class AgentAdminClient:
         data = await self._call("GET", f"/issue-credential-2.0/records/{cred_ex_id}")
         return CredentialExchange.model_validate(data["cred_ex_record"])
 
+    async def credential_exchange_details(self, state: str | None = None) -> list[dict[str, Any]]:
+        """The issue-credential 2.0 exchanges as ACA-Py gives them (``cred_ex_record``
+        with ``by_format``, plus the ``ld_proof`` details), optionally only in `state`."""
+        params = {"state": state} if state else None
+        data = await self._call("GET", "/issue-credential-2.0/records", params=params)
+        return [dict(r) for r in data["results"]]
+
+    async def credential_exchange_detail(self, cred_ex_id: str) -> dict[str, Any]:
+        """One issue-credential 2.0 exchange as ACA-Py gives it (``cred_ex_record``
+        with ``by_format``, plus the ``ld_proof`` details)."""
+        return dict(await self._call("GET", f"/issue-credential-2.0/records/{cred_ex_id}"))
+
+    async def send_credential_request(
+        self, cred_ex_id: str, holder_did: str | None = None
+    ) -> CredentialExchange:
+        """Accept a received offer (holder): request the credential, bound to
+        `holder_did` when the offer leaves ``credentialSubject.id`` open. The exchange
+        record is kept after the exchange ends."""
+        body: dict[str, Any] = {"auto_remove": False}
+        if holder_did is not None:
+            body["holder_did"] = holder_did
+        data = await self._call(
+            "POST", f"/issue-credential-2.0/records/{cred_ex_id}/send-request", json=body
+        )
+        return CredentialExchange.model_validate(data)
+
     async def abandon_credential_exchange(self, cred_ex_id: str, description: str) -> None:
         """End an issue-credential exchange: state ``abandoned``, a problem report to the
         other side (queued if it is down, so it learns the thread is over)."""
@@ -273,6 +334,10 @@ class AgentAdminClient:
         body = {"given_id": given_id} if given_id else {}
         data = await self._call("POST", "/credentials/w3c", json=body)
         return list(data["results"])
+
+    async def delete_w3c_credential(self, record_id: str) -> None:
+        """Remove a stored W3C credential (by its ``record_id``)."""
+        await self._call("DELETE", f"/credential/w3c/{record_id}")
 
     async def issue_ld_credential(
         self, credential: dict[str, Any], proof_type: str = "Ed25519Signature2020"
@@ -334,12 +399,32 @@ class AgentAdminClient:
             json={"description": description},
         )
 
-    async def presentation_exchanges(self) -> list[PresentationExchange]:
-        """All present-proof 2.0 exchanges of this agent or sub-wallet."""
-        data = await self._call("GET", "/present-proof-2.0/records")
+    async def presentation_exchanges(self, state: str | None = None) -> list[PresentationExchange]:
+        """All present-proof 2.0 exchanges of this agent or sub-wallet, optionally only
+        those in `state`."""
+        params = {"state": state} if state else None
+        data = await self._call("GET", "/present-proof-2.0/records", params=params)
         return [PresentationExchange.model_validate(r) for r in data["results"]]
 
     async def presentation_exchange(self, pres_ex_id: str) -> PresentationExchange:
         """One present-proof 2.0 exchange by id."""
         data = await self._call("GET", f"/present-proof-2.0/records/{pres_ex_id}")
+        return PresentationExchange.model_validate(data)
+
+    async def credentials_for_presentation_request(self, pres_ex_id: str) -> list[dict[str, Any]]:
+        """The stored W3C credentials that fit a received presentation request (prover)."""
+        data = await self._call("GET", f"/present-proof-2.0/records/{pres_ex_id}/credentials")
+        return [dict(r) for r in data] if isinstance(data, list) else []
+
+    async def send_dif_presentation(
+        self, pres_ex_id: str, record_ids: Mapping[str, list[str]]
+    ) -> PresentationExchange:
+        """Answer a DIF presentation request (prover) with exactly the given stored
+        credentials: input descriptor id -> W3C credential ``record_id``s. The exchange
+        record is kept after the exchange ends."""
+        data = await self._call(
+            "POST",
+            f"/present-proof-2.0/records/{pres_ex_id}/send-presentation",
+            json={"dif": {"record_ids": dict(record_ids)}, "auto_remove": False},
+        )
         return PresentationExchange.model_validate(data)

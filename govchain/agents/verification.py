@@ -31,7 +31,7 @@ from govchain.credentials.verification import (
     Verifier,
 )
 
-__all__ = ["JsonLdVerifier", "bbs_status_entry", "presented_credentials"]
+__all__ = ["JsonLdVerifier", "bbs_status_entry", "presented_credentials", "status_claim"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +71,17 @@ def bbs_status_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
     return named
 
 
-def _status_claim(entry: object, *, derived: bool = False) -> dict[str, Any]:
-    """The SD-JWT ``status`` claim of the same on-chain entry (or a refused reference).
+def status_claim(entry: object, *, derived: bool = False) -> dict[str, Any]:
+    """The SD-JWT ``status`` claim of the on-chain entry a credential's
+    ``credentialStatus`` names, accepted only in exactly the form govchain writes
+    (``StatusReference.bitstring_entry``: a ``BitstringStatusListEntry`` of a
+    StatusRegistry list). Used by the verifier and the wallet alike.
 
     A derived BBS+ credential (``derived``) carries ``bbs_status_entry``'s form, as it
     comes out of RDF: literals as strings, ``statusMessage`` in any order.
+
+    Raises:
+        StatusReferenceError: no such entry, or one that differs from govchain's.
     """
     if not isinstance(entry, Mapping) or entry.get("type") != "BitstringStatusListEntry":
         raise StatusReferenceError(str(entry), "no BitstringStatusListEntry", "kein Eintrag")
@@ -198,7 +204,7 @@ class JsonLdVerifier(Verifier):
         payload: dict[str, Any] = {"iat": iat, "exp": _unix(credential.get("validUntil"))}
         payload = {k: v for k, v in payload.items() if v is not None}
         try:
-            payload["status"] = _status_claim(credential.get("credentialStatus"), derived=derived)
+            payload["status"] = status_claim(credential.get("credentialStatus"), derived=derived)
         except StatusReferenceError as err:
             payload["status"] = {"invalid": err.message}
         ctype = type_of_credential(credential)

@@ -1,5 +1,5 @@
 """The wallet's side of DIDComm (Aries): its own sub-wallet in the multitenant holder
-agent, out-of-band invitations, and the admin calls a consenting holder needs.
+agent and out-of-band invitations.
 
 The holder agent (``govchain.agents``) answers much on its own so that govchain's
 flows run without a controller. A citizen's wallet must not: its sub-wallet is created
@@ -8,10 +8,8 @@ the wallet then sends the credential request (binding a fresh did:key of the
 sub-wallet late, as ``credentialSubject.id``) or a problem report. Presentation
 requests wait likewise: ``ACAPY_AUTO_RESPOND_PRESENTATION_REQUEST`` is off for the
 sub-wallet (a per-wallet flag that govchain's ACA-Py plugin adds; ACA-Py 1.7 alone
-knows it only for the whole agent).
-
-``WalletAgentClient`` adds the calls ``AgentAdminClient`` does not have yet; they
-belong in ``govchain.agents.admin`` and are kept here until that package takes them.
+knows it only for the whole agent). The admin calls are ``AgentAdminClient``'s
+(``govchain.agents.admin``).
 """
 
 from __future__ import annotations
@@ -21,23 +19,24 @@ import base64
 import binascii
 import concurrent.futures
 import json
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import SecretStr
 
-from govchain.agents.admin import DIDEXCHANGE_1_1, AgentAdminClient
-from govchain.agents.schemas import CredentialExchange, PresentationExchange, SubWallet
+from govchain.agents.admin import DIDEXCHANGE_1_1
 from govchain.citizen_wallet._links import DIDCOMM_SCHEME, INVITATION_PARAMS
 from govchain.citizen_wallet.errors import InvitationError
 
 __all__ = [
+    "AUTO_PRESENTS_SETTING",
+    "CONSENTING_SETTINGS",
     "MAX_INVITATION_CHARS",
     "HolderAgent",
     "Invitation",
-    "WalletAgentClient",
     "parse_invitation",
     "run_sync",
 ]
@@ -61,6 +60,16 @@ _HANDSHAKES: Final = frozenset(
 )
 OFFER_RECEIVED: Final = "offer-received"
 REQUEST_RECEIVED: Final = "request-received"
+CONSENTING_SETTINGS: Final = MappingProxyType(
+    {
+        "ACAPY_AUTO_RESPOND_CREDENTIAL_OFFER": False,
+        # added to ACA-Py's per-wallet flags by govchain's plugin
+        "ACAPY_AUTO_RESPOND_PRESENTATION_REQUEST": False,
+    }
+)
+"""The citizen's sub-wallet's ``extra_settings``: offers and requests wait for consent."""
+AUTO_PRESENTS_SETTING: Final = "debug.auto_respond_presentation_request"
+"""The setting (``GET /settings``, merged) that says the agent presents without asking."""
 
 
 @dataclass(frozen=True)
@@ -198,99 +207,6 @@ def _checked(message: Any) -> Invitation:
         endpoints=tuple(endpoints),
         dids=tuple(dids),
     )
-
-
-class WalletAgentClient(AgentAdminClient):
-    """``AgentAdminClient`` plus the calls a consenting holder sub-wallet needs.
-
-    To move into ``govchain.agents.admin`` (read-only for the wallet while it is built).
-    """
-
-    async def create_consenting_subwallet(
-        self, label: str, wallet_name: str, wallet_key: SecretStr
-    ) -> SubWallet:
-        """A managed askar sub-wallet whose credential offers wait for the holder."""
-        body = {
-            "label": label,
-            "wallet_name": wallet_name,
-            "wallet_key": wallet_key.get_secret_value(),
-            "wallet_type": "askar",
-            "key_management_mode": "managed",
-            "extra_settings": {
-                "ACAPY_AUTO_RESPOND_CREDENTIAL_OFFER": False,
-                # added to ACA-Py's per-wallet flags by govchain's plugin
-                "ACAPY_AUTO_RESPOND_PRESENTATION_REQUEST": False,
-            },
-        }
-        data = await self._call("POST", "/multitenancy/wallet", json=body)
-        return SubWallet(wallet_id=data["wallet_id"], token=SecretStr(data["token"]), label=label)
-
-    async def remove_subwallet(self, wallet_id: str, wallet_key: SecretStr) -> None:
-        """Remove a sub-wallet and everything in it."""
-        await self._call(
-            "POST",
-            f"/multitenancy/wallet/{wallet_id}/remove",
-            json={"wallet_key": wallet_key.get_secret_value()},
-        )
-
-    async def answers_requests_itself(self) -> bool:
-        """Whether this sub-wallet presents on its own: the agent's
-        ``--auto-respond-presentation-request`` unless the sub-wallet switched it off
-        (``GET /settings`` shows the agent's and the sub-wallet's settings merged)."""
-        data = await self._call("GET", "/settings")
-        settings = data.get("settings", {}) if isinstance(data, dict) else {}
-        return bool(settings.get("debug.auto_respond_presentation_request"))
-
-    async def credential_records(self, state: str | None = None) -> list[dict[str, Any]]:
-        """The sub-wallet's issue-credential 2.0 records with their ld_proof details."""
-        params = {"state": state} if state else None
-        data = await self._call("GET", "/issue-credential-2.0/records", params=params)
-        return [dict(r) for r in data["results"]]
-
-    async def credential_record(self, cred_ex_id: str) -> dict[str, Any]:
-        """One issue-credential 2.0 record (``cred_ex_record`` and format details)."""
-        return dict(await self._call("GET", f"/issue-credential-2.0/records/{cred_ex_id}"))
-
-    async def send_credential_request(self, cred_ex_id: str, holder_did: str) -> CredentialExchange:
-        """Accept an offer: request the credential, bound to ``holder_did`` when the offer
-        leaves ``credentialSubject.id`` open."""
-        data = await self._call(
-            "POST",
-            f"/issue-credential-2.0/records/{cred_ex_id}/send-request",
-            json={"holder_did": holder_did, "auto_remove": False},
-        )
-        return CredentialExchange.model_validate(data)
-
-    async def own_dids(self) -> set[str]:
-        """The DIDs whose keys the sub-wallet holds."""
-        data = await self._call("GET", "/wallet/did")
-        return {str(r["did"]) for r in data["results"]}
-
-    async def presentation_records(self, state: str | None = None) -> list[PresentationExchange]:
-        """The sub-wallet's present-proof 2.0 records, optionally in one state."""
-        params = {"state": state} if state else None
-        data = await self._call("GET", "/present-proof-2.0/records", params=params)
-        return [PresentationExchange.model_validate(r) for r in data["results"]]
-
-    async def matching_credentials(self, pres_ex_id: str) -> list[dict[str, Any]]:
-        """The stored W3C credentials that fit a presentation request."""
-        data = await self._call("GET", f"/present-proof-2.0/records/{pres_ex_id}/credentials")
-        return [dict(r) for r in data] if isinstance(data, list) else []
-
-    async def send_dif_presentation(
-        self, pres_ex_id: str, record_ids: Mapping[str, list[str]]
-    ) -> PresentationExchange:
-        """Answer a DIF presentation request with exactly the given stored credentials."""
-        data = await self._call(
-            "POST",
-            f"/present-proof-2.0/records/{pres_ex_id}/send-presentation",
-            json={"dif": {"record_ids": dict(record_ids)}, "auto_remove": False},
-        )
-        return PresentationExchange.model_validate(data)
-
-    async def delete_w3c_credential(self, record_id: str) -> None:
-        """Remove a stored W3C credential."""
-        await self._call("DELETE", f"/credential/w3c/{record_id}")
 
 
 def run_sync[T](coroutine: Coroutine[Any, Any, T]) -> T:

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import SecretStr
 
+from govchain.agents.admin import AgentAdminClient
 from govchain.agents.errors import (
     AgentAuthError,
     AgentError,
@@ -33,12 +34,14 @@ from govchain.agents.errors import (
 from govchain.agents.exchange import CREDENTIAL_TERMINAL_STATES
 from govchain.agents.jsonld import type_of_credential
 from govchain.agents.schemas import ConnectionRecord, DidKeyType, PresentationExchange
+from govchain.agents.verification import status_claim
 from govchain.citizen_wallet._aries import (
+    AUTO_PRESENTS_SETTING,
+    CONSENTING_SETTINGS,
     OFFER_RECEIVED,
     REQUEST_RECEIVED,
     HolderAgent,
     Invitation,
-    WalletAgentClient,
     parse_invitation,
     run_sync,
 )
@@ -59,8 +62,7 @@ from govchain.citizen_wallet.service import (
     StoredCredential,
 )
 from govchain.credentials.display import claim_label_de, format_claim_value_de
-from govchain.credentials.errors import CredentialsError
-from govchain.credentials.status import StatusListUri, StatusReference
+from govchain.credentials.errors import StatusReferenceError
 
 if TYPE_CHECKING:
     from govchain.citizen_wallet.service import CitizenWallet
@@ -163,20 +165,11 @@ def _subject_of(credential: Mapping[str, Any]) -> dict[str, Any]:
 
 def _status_claim(credential: Mapping[str, Any]) -> dict[str, Any] | None:
     """The SD-JWT ``status`` claim of the credential's on-chain entry, if it names one
-    the way govchain writes it (``BitstringStatusListEntry`` of a StatusRegistry list)."""
-    entry = credential.get("credentialStatus")
-    if not isinstance(entry, Mapping) or entry.get("type") != "BitstringStatusListEntry":
-        return None
-    url, index = entry.get("statusListCredential"), entry.get("statusListIndex")
-    if not isinstance(url, str) or not url.endswith("/w3c") or not str(index).isdigit():
-        return None
+    the way govchain writes it (read as the verifier reads it, ``status_claim``)."""
     try:
-        reference = StatusReference(
-            str(StatusListUri.parse(url.removesuffix("/w3c"))), int(str(index))
-        )
-    except CredentialsError:
+        return status_claim(credential.get("credentialStatus"))
+    except StatusReferenceError:
         return None
-    return reference.to_claim() if reference.bitstring_entry() == dict(entry) else None
 
 
 def _flat_claims(vct: str, claims: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str, str]]:
@@ -237,8 +230,8 @@ class DidcommPath:
             )
         return self.agent
 
-    def _admin(self, agent: HolderAgent) -> WalletAgentClient:
-        return WalletAgentClient(
+    def _admin(self, agent: HolderAgent) -> AgentAdminClient:
+        return AgentAdminClient(
             agent.admin_url, agent.api_key, timeout=agent.timeout, name="holder"
         )
 
@@ -256,8 +249,11 @@ class DidcommPath:
             return aries
         key = SecretStr(secrets.token_urlsafe(32))
         async with self._admin(agent) as admin:
-            sub = await admin.create_consenting_subwallet(
-                "Bürger-Wallet", f"citizen-{secrets.token_hex(8)}", key
+            sub = await admin.create_subwallet(
+                "Bürger-Wallet",
+                f"citizen-{secrets.token_hex(8)}",
+                wallet_key=key,
+                extra_settings=CONSENTING_SETTINGS,
             )
             record = {
                 "wallet_id": sub.wallet_id,
@@ -274,11 +270,11 @@ class DidcommPath:
         return record
 
     async def _session[T](
-        self, agent: HolderAgent, action: Callable[[WalletAgentClient], Awaitable[T]]
+        self, agent: HolderAgent, action: Callable[[AgentAdminClient], Awaitable[T]]
     ) -> T:
         record = await self._subwallet(agent)
         for attempt in (1, 2):
-            client = WalletAgentClient(
+            client = AgentAdminClient(
                 agent.admin_url,
                 agent.api_key,
                 token=SecretStr(record["token"]),
@@ -298,7 +294,7 @@ class DidcommPath:
                 self._wallet._save()
         raise AssertionError("unreachable")
 
-    def _run[T](self, action: Callable[[WalletAgentClient], Awaitable[T]]) -> T:
+    def _run[T](self, action: Callable[[AgentAdminClient], Awaitable[T]]) -> T:
         """One piece of work in the sub-wallet; agent errors as one clear sentence."""
         self._wallet._document()
         agent = self._agent()
@@ -352,7 +348,7 @@ class DidcommPath:
         if preview.warnings and not acknowledge_warnings:
             raise WarningsNotAcknowledgedError(list(preview.warnings))
 
-        async def act(client: WalletAgentClient) -> ConnectionRecord:
+        async def act(client: AgentAdminClient) -> ConnectionRecord:
             oob = await client.receive_invitation(invitation.message)
             if oob.connection_id is None:
                 raise DidcommError(
@@ -405,18 +401,19 @@ class DidcommPath:
         from the holder agent). Requests the agent answered on its own are logged."""
 
         async def act(
-            client: WalletAgentClient,
+            client: AgentAdminClient,
         ) -> tuple[list[DidcommOffer], list[DidcommRequest], list[PresentationExchange], bool]:
             live = {c.connection_id: c for c in await client.connections()}
-            own = await client.own_dids()
+            own = {d.did for d in await client.dids()}
             offers = [
-                self._offer(r, live, own) for r in await client.credential_records(OFFER_RECEIVED)
+                self._offer(r, live, own)
+                for r in await client.credential_exchange_details(OFFER_RECEIVED)
             ]
-            records = await client.presentation_records()
+            records = await client.presentation_exchanges()
             requests = [
                 await self._request(client, r, live) for r in records if r.state == REQUEST_RECEIVED
             ]
-            itself = await client.answers_requests_itself()
+            itself = bool((await client.settings()).get(AUTO_PRESENTS_SETTING))
             return offers, requests, records, itself
 
         offers, requests, records, itself = self._run(act)
@@ -424,7 +421,7 @@ class DidcommPath:
         return DidcommInbox(tuple(offers), tuple(requests), itself)
 
     def _offer(
-        self, raw: Mapping[str, Any], live: Mapping[str, ConnectionRecord], own: set[str]
+        self, raw: Mapping[str, Any], live: Mapping[str, ConnectionRecord], own: Collection[str]
     ) -> DidcommOffer:
         record = raw.get("cred_ex_record", raw)
         try:
@@ -472,7 +469,7 @@ class DidcommPath:
 
     async def _request(
         self,
-        client: WalletAgentClient,
+        client: AgentAdminClient,
         record: PresentationExchange,
         live: Mapping[str, ConnectionRecord],
     ) -> DidcommRequest:
@@ -493,7 +490,8 @@ class DidcommPath:
         fields = descriptor.get("constraints", {}).get("fields", [])
         paths = [p for p in (_claim_path(f.get("path")) for f in fields) if p is not None]
         matching = {
-            str(r.get("record_id")) for r in await client.matching_credentials(record.pres_ex_id)
+            str(r.get("record_id"))
+            for r in await client.credentials_for_presentation_request(record.pres_ex_id)
         }
         entries = [
             e
@@ -536,13 +534,13 @@ class DidcommPath:
         wait until the agent stored it and keep its card; refused while warnings are not
         acknowledged. An exchange that fails stores nothing."""
 
-        async def act(client: WalletAgentClient) -> tuple[DidcommOffer, dict[str, Any], str]:
-            raw = await client.credential_record(offer_id)
+        async def act(client: AgentAdminClient) -> tuple[DidcommOffer, dict[str, Any], str]:
+            raw = await client.credential_exchange_detail(offer_id)
             state = raw.get("cred_ex_record", {}).get("state")
             if state != OFFER_RECEIVED:
                 raise PendingNotFoundError(offer_id)
             live = {c.connection_id: c for c in await client.connections()}
-            offer = self._offer(raw, live, await client.own_dids())
+            offer = self._offer(raw, live, {d.did for d in await client.dids()})
             if not offer.acceptable:
                 raise WalletError(
                     "This credential is bound to someone else's identifier; refuse it.",
@@ -562,7 +560,7 @@ class DidcommPath:
                     f"The issuer ended the exchange without a credential ({done.error_msg}).",
                     f"Die Ausstellerin beendete den Austausch ohne Nachweis ({done.error_msg}).",
                 )
-            issued = await client.credential_record(offer_id)
+            issued = await client.credential_exchange_detail(offer_id)
             stored = await self._stored_copy(client, issued, credential)
             return offer, stored, holder
 
@@ -605,7 +603,7 @@ class DidcommPath:
         return self._wallet._keep([entry])[0]
 
     async def _stored_copy(
-        self, client: WalletAgentClient, issued: Mapping[str, Any], offered: Mapping[str, Any]
+        self, client: AgentAdminClient, issued: Mapping[str, Any], offered: Mapping[str, Any]
     ) -> dict[str, Any]:
         """The sub-wallet's W3C record of the credential just issued."""
         given = offered.get("id")
@@ -626,8 +624,8 @@ class DidcommPath:
     def refuse_offer(self, offer_id: str) -> None:
         """Decline an offer: the issuer is told (problem report), nothing is stored."""
 
-        async def act(client: WalletAgentClient) -> None:
-            raw = await client.credential_record(offer_id)
+        async def act(client: AgentAdminClient) -> None:
+            raw = await client.credential_exchange_detail(offer_id)
             if raw.get("cred_ex_record", {}).get("state") != OFFER_RECEIVED:
                 raise PendingNotFoundError(offer_id)
             await client.abandon_credential_exchange(offer_id, "declined by the holder")
@@ -647,7 +645,7 @@ class DidcommPath:
         """Present exactly the previewed credential (consent) or refuse (a problem report,
         nothing presented); either way logged. Returns the outcome and a German sentence."""
 
-        async def act(client: WalletAgentClient) -> tuple[DidcommRequest, str]:
+        async def act(client: AgentAdminClient) -> tuple[DidcommRequest, str]:
             record = await client.presentation_exchange(request_id)
             if record.state != REQUEST_RECEIVED:
                 raise PendingNotFoundError(request_id)
@@ -727,7 +725,7 @@ class DidcommPath:
     def remove_stored(self, entry: Mapping[str, Any]) -> None:
         """Remove a DIDComm credential from the sub-wallet (before the vault forgets it)."""
 
-        async def act(client: WalletAgentClient) -> None:
+        async def act(client: AgentAdminClient) -> None:
             try:
                 await client.delete_w3c_credential(str(entry["record_id"]))
             except AgentRequestError as err:

@@ -229,16 +229,11 @@ def take_offer(fleet: AgentFleet, cred_ex_id: str) -> dict[str, Any]:
 
     async def body() -> dict[str, Any]:
         async with fleet.client(AgentRole.VERIFIER) as wallet:
-            await wallet._call(
-                "POST", f"/issue-credential-2.0/records/{cred_ex_id}/send-request", json={}
-            )
+            await wallet.send_credential_request(cred_ex_id)
             await wallet.wait_for_credential_exchange(
                 cred_ex_id, frozenset({"credential-received"}), timeout=30
             )
-            record: dict[str, Any] = await wallet._call(
-                "GET", f"/issue-credential-2.0/records/{cred_ex_id}"
-            )
-            return record
+            return await wallet.credential_exchange_detail(cred_ex_id)
 
     return run(body())
 
