@@ -1160,6 +1160,40 @@ def wallet_create(pin: PinOption = None) -> None:
     console.print("[green]✔[/] Wallet angelegt und verschlüsselt.")
 
 
+@wallet_app.command("pin")
+@_fails_clearly
+def wallet_pin(
+    pin: Annotated[
+        str | None,
+        typer.Option(
+            "--pin",
+            envvar="GOVCHAIN_WALLET_PIN",
+            help="The current (old) PIN (or GOVCHAIN_WALLET_PIN); asked for when not given. "
+            "The new PIN is always asked for, twice.",
+        ),
+    ] = None,
+) -> None:
+    """Change the wallet PIN: asks for the old PIN (or --pin / GOVCHAIN_WALLET_PIN) and
+    the new one twice (at least 6 characters). A wrong old PIN counts like a wrong PIN
+    at unlocking. Everything is re-encrypted in one atomic write: if it fails, the old
+    PIN still opens the wallet."""
+    from govchain.citizen_wallet.service import open_wallet
+    from govchain.citizen_wallet.settings import WalletSettings
+
+    wallet = open_wallet(_service_settings(WalletSettings))
+    try:
+        old = pin or typer.prompt("Bisherige PIN", hide_input=True)
+        new = typer.prompt(
+            "Neue PIN",
+            hide_input=True,
+            confirmation_prompt="Neue PIN wiederholen",
+        )
+        wallet.change_pin(old, new)
+    finally:
+        wallet.close()
+    console.print("[green]✔[/] PIN geändert; die bisherige PIN öffnet die Wallet nicht mehr.")
+
+
 @wallet_app.command("list")
 @_fails_clearly
 def wallet_list(pin: PinOption = None) -> None:

@@ -5,7 +5,10 @@ one JSON document, encrypted with AES-256-GCM under a key that scrypt derives fr
 PIN. ``vault.json`` holds only the KDF parameters, a nonce and the ciphertext; the
 header is bound to the ciphertext as associated data, so a file cannot be re-labelled.
 A wrong PIN yields a failing GCM tag and nothing else. The file is replaced atomically
-(temporary file, fsync, rename), so a crash leaves the old or the new wallet, never half.
+(temporary file, fsync, rename, fsync of the directory), so a crash leaves the old or
+the new wallet, never half; that is also what makes a PIN change safe: the document
+re-encrypted under the new PIN replaces the old file in one rename, so at every moment
+exactly one of the two PINs opens the wallet.
 
 Wrong PINs are counted in ``throttle.json`` (not secret, written durably): from the
 third wrong PIN in a row the wallet refuses every try, right or wrong, for a delay that
@@ -18,7 +21,6 @@ import base64
 import json
 import os
 import secrets
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from govchain._files import atomic_write_text
 from govchain.citizen_wallet.errors import (
+    PinChangeFailedError,
     WalletCorruptError,
     WalletExistsError,
     WalletNotFoundError,
@@ -64,17 +68,14 @@ def _derive(secret: str, salt: bytes, n: int) -> bytes:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    directory = os.open(path.parent, os.O_RDONLY)
+    """Replace ``path`` (mode 0600) in one rename, then sync the directory so that the
+    rename itself survives a power cut."""
+    atomic_write_text(path, text, 0o600)
+    _sync_directory(path.parent)
+
+
+def _sync_directory(path: Path) -> None:
+    directory = os.open(path, os.O_RDONLY)
     try:
         os.fsync(directory)
     finally:
@@ -221,8 +222,9 @@ class Vault:
         self._key = _derive(pin, salt, scrypt_n)
         self.save(document)
 
-    def unlock(self, pin: str) -> dict[str, Any]:
-        """Derive the key from ``pin`` and decrypt; throttled after repeated failures."""
+    def _verify(self, pin: str) -> tuple[dict[str, Any], bytes, dict[str, Any]]:
+        """The document on disk, its key and header, if ``pin`` opens it; a wrong PIN is
+        counted, and while throttled no PIN is tried at all."""
         if not self.exists:
             raise WalletNotFoundError(str(self.directory))
         self.throttle.check()
@@ -237,7 +239,35 @@ class Vault:
         except InvalidTag as err:
             raise self.throttle.failed() from err
         self.throttle.succeeded()
+        return document, key, header
+
+    def unlock(self, pin: str) -> dict[str, Any]:
+        """Derive the key from ``pin`` and decrypt; throttled after repeated failures."""
+        document, key, header = self._verify(pin)
         self._key, self._header = key, header
+        return document
+
+    def change_pin(self, old_pin: str, new_pin: str, *, scrypt_n: int) -> dict[str, Any]:
+        """Re-encrypt the wallet under ``new_pin`` (fresh salt, key and nonce) after
+        ``old_pin`` opened it (counted and throttled like unlocking).
+
+        The whole document as it is on disk — credentials, holder keys, the log, the
+        DIDComm sub-wallet's secrets — is sealed under the new key and replaces the old
+        file in one atomic rename. If writing fails, the old file and the key in memory
+        stay as they were, so the old PIN still opens the wallet; only after the rename
+        does the vault switch to the new key. Returns the document (left unlocked).
+        """
+        document, _, _ = self._verify(old_pin)
+        salt = secrets.token_bytes(16)
+        header = _header(VAULT_FORMAT, salt, scrypt_n)
+        key = _derive(new_pin, salt, scrypt_n)
+        try:
+            atomic_write_text(self.path, json.dumps(_seal(document, key, header)), 0o600)
+        except OSError as err:  # the old file is untouched: the old PIN still opens it
+            raise PinChangeFailedError(err.strerror or type(err).__name__) from err
+        # Renamed: from here on only the new PIN opens the file.
+        self._key, self._header = key, header
+        _sync_directory(self.directory)
         return document
 
     def save(self, document: dict[str, Any]) -> None:

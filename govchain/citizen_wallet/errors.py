@@ -10,6 +10,7 @@
         ├── WrongPinError                 the PIN did not decrypt the wallet
         ├── WalletThrottledError          too many wrong PINs: wait ``retry_after`` s
         ├── WalletCorruptError            a wallet or backup file is unreadable
+        ├── PinChangeFailedError          the re-encrypted wallet could not be written (500)
         ├── OfferError                    a credential offer or the issuer misbehaved
         ├── PresentationRequestError      a presentation request is malformed or unsigned
         ├── WarningsNotAcknowledgedError  a warning was shown but not acknowledged
@@ -40,6 +41,7 @@ __all__ = [
     "PendingNotFoundError",
     "PhotoTooLargeError",
     "PhotoTypeError",
+    "PinChangeFailedError",
     "PresentationRequestError",
     "ScanError",
     "ScanProblem",
@@ -87,11 +89,14 @@ class WalletNotFoundError(WalletError):
 
 
 class WalletLockedError(WalletError):
-    """The wallet is locked."""
+    """The wallet is locked; ``reason`` says why it locked itself (``inaktiv``,
+    ``hoechstdauer``) and ``return_to`` where the citizen was, when it did."""
 
     status = 401
 
-    def __init__(self) -> None:
+    def __init__(self, *, reason: str | None = None, return_to: str | None = None) -> None:
+        self.reason = reason
+        self.return_to = return_to
         super().__init__(
             "The wallet is locked; unlock it with your PIN.",
             "Die Brieftasche ist gesperrt; bitte mit der PIN entsperren.",
@@ -134,6 +139,21 @@ class WalletCorruptError(WalletError):
         super().__init__(
             f"The file {what} is damaged or not a govchain wallet file.",
             f"Die Datei {what} ist beschädigt oder keine govchain-Brieftaschendatei.",
+        )
+
+
+class PinChangeFailedError(WalletError):
+    """The wallet re-encrypted under a new PIN could not be written; nothing changed,
+    the old PIN still opens it. ``reason`` is the system's."""
+
+    status = 500
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"The new PIN could not be saved ({reason}); the old PIN still opens the wallet.",
+            f"Die neue PIN konnte nicht gespeichert werden ({reason}); die bisherige PIN "
+            "öffnet die Brieftasche weiterhin.",
         )
 
 

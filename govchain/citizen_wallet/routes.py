@@ -6,11 +6,11 @@ check the session (``OpenWallet``), call one wallet method, render or redirect.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Final
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,6 +20,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from govchain.citizen_wallet._csrf import CSRF_COOKIE, CSRF_FIELD, CsrfGuard
 from govchain.citizen_wallet._scan import MAX_PHOTO_BYTES
+from govchain.citizen_wallet._session import LockReason, WalletSession, safe_return_path
 from govchain.citizen_wallet.errors import (
     PhotoTooLargeError,
     PhotoTypeError,
@@ -43,13 +44,36 @@ def _wallet(request: Request) -> CitizenWallet:
     return wallet
 
 
+def _session(request: Request) -> WalletSession:
+    session: WalletSession = request.app.state.session
+    return session
+
+
 def open_wallet_dependency(request: Request) -> CitizenWallet:
-    """The wallet, if it is unlocked and this browser holds the session cookie."""
+    """The wallet, if it is unlocked and this browser holds the running session (which
+    this request keeps alive). A session the wallet ended by itself sends the browser to
+    the unlock page with the reason and the way back."""
     wallet = _wallet(request)
+    session = _session(request)
     cookie = request.cookies.get(SESSION_COOKIE, "")
-    if not wallet.unlocked or not secrets.compare_digest(cookie, request.app.state.session):
+    if session.use(cookie) and wallet.unlocked:
+        return wallet
+    reason = session.expired_reason(cookie)
+    if reason is None:
         raise WalletLockedError()
-    return wallet
+    raise WalletLockedError(reason=reason.value, return_to=_where_the_citizen_was(request))
+
+
+def _where_the_citizen_was(request: Request) -> str | None:
+    """The page to return to after unlocking: this one for a GET; for a form post the
+    page it was sent from (same site only), since the post itself cannot be repeated."""
+    if request.method == "GET":
+        query = f"?{request.url.query}" if request.url.query else ""
+        return safe_return_path(request.url.path + query)
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc:
+        return None
+    return safe_return_path(referer.path + (f"?{referer.query}" if referer.query else ""))
 
 
 async def verified_form(request: Request) -> dict[str, str]:
@@ -197,34 +221,55 @@ def setup(request: Request, form: VerifiedForm) -> Response:
 
 
 def _with_session(request: Request, response: Response) -> Response:
-    response.set_cookie(
-        SESSION_COOKIE, request.app.state.session, httponly=True, samesite="strict", path="/"
-    )
+    """Start a new session (the old cookie opens nothing any more) for this browser."""
+    token = _session(request).start()
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/")
     return response
 
 
 @pages.get("/entsperren", response_class=HTMLResponse)
-def unlock_page(request: Request) -> Response:
-    """Enter the PIN."""
-    return render(request, "entsperren.html")
+def unlock_page(request: Request, grund: str = "", weiter: str = "") -> Response:
+    """Enter the PIN; after the wallet locked itself, why, and the way back."""
+    notice = None
+    if grund in set(LockReason):
+        notice = _session(request).message(LockReason(grund))
+    return render(request, "entsperren.html", notice=notice, weiter=safe_return_path(weiter))
 
 
 @pages.post("/entsperren")
 def unlock(request: Request, form: VerifiedForm) -> Response:
-    """Unlock with the PIN; a new session for this browser."""
-    request.app.state.session = secrets.token_urlsafe(32)
+    """Unlock with the PIN; a new session for this browser, back where it was."""
+    _session(request).end()
     _wallet(request).unlock(form.get("pin", ""))
-    return _with_session(request, _see("/wallet/"))
+    return _with_session(request, _see(safe_return_path(form.get("weiter")) or "/wallet/"))
 
 
 @pages.post("/sperren")
 def lock(request: Request, form: VerifiedForm) -> Response:
     """Lock the wallet and end the session."""
     _wallet(request).lock()
-    request.app.state.session = secrets.token_urlsafe(32)
+    _session(request).end()
     response = _see("/wallet/entsperren")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@pages.get("/pin", response_class=HTMLResponse)
+def pin_page(request: Request, wallet: OpenWallet) -> Response:
+    """Change the PIN: the old one, the new one twice."""
+    return render(request, "pin.html")
+
+
+@pages.post("/pin", response_class=HTMLResponse)
+def change_pin(request: Request, wallet: OpenWallet, form: VerifiedForm) -> Response:
+    """Re-encrypt the wallet under the new PIN once the old one is verified; the
+    session starts anew."""
+    if form.get("neu", "") != form.get("neu2", ""):
+        raise WalletError(
+            "The two new PINs differ.", "Die beiden neuen PINs stimmen nicht überein."
+        )
+    wallet.change_pin(form.get("alt", ""), form.get("neu", ""))
+    return _with_session(request, render(request, "pin_geaendert.html"))
 
 
 @pages.get("/empfangen", response_class=HTMLResponse)

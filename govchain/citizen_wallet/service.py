@@ -348,11 +348,7 @@ class CitizenWallet:
 
     def create(self, pin: str) -> None:
         """A new, empty wallet under ``pin`` (at least six characters); left unlocked."""
-        if len(pin) < MIN_PIN_LENGTH:
-            raise WalletError(
-                f"The PIN needs at least {MIN_PIN_LENGTH} characters.",
-                f"Die PIN braucht mindestens {MIN_PIN_LENGTH} Zeichen.",
-            )
+        _check_new_pin(pin)
         document: dict[str, Any] = {"version": _DOCUMENT_VERSION, "credentials": {}, "log": []}
         self._vault.create(pin, document, scrypt_n=self.scrypt_n)
         self._doc = document
@@ -361,6 +357,24 @@ class CitizenWallet:
         """Open the wallet; a wrong PIN raises WrongPinError and is counted, repeated
         wrong PINs make it raise WalletThrottledError for a growing time."""
         self._doc = self._vault.unlock(pin)
+
+    def change_pin(self, old_pin: str, new_pin: str) -> None:
+        """Protect the wallet with ``new_pin`` instead of ``old_pin``.
+
+        The new PIN must follow the rules of a new wallet (checked before the old one is
+        tried, so a typo there costs no try). The old PIN is verified against the file
+        on disk, counted and throttled exactly like unlocking. Everything in the wallet
+        is re-encrypted and written in one atomic step: a crash or a failed write leaves
+        the wallet under the old PIN, never under neither. Afterwards the wallet is open
+        (under the new PIN), locked or not before.
+        """
+        _check_new_pin(new_pin)
+        if new_pin == old_pin:
+            raise WalletError(
+                "The new PIN is the same as the old one.",
+                "Die neue PIN ist dieselbe wie die alte.",
+            )
+        self._doc = self._vault.change_pin(old_pin, new_pin, scrypt_n=self.scrypt_n)
 
     def lock(self) -> None:
         """Close the wallet: forget the key, the contents and every open preview."""
@@ -803,6 +817,15 @@ class CitizenWallet:
         self.create(pin)
         self._doc = document
         self._save()
+
+
+def _check_new_pin(pin: str) -> None:
+    """The rules for a PIN chosen at set-up or when changing it."""
+    if len(pin) < MIN_PIN_LENGTH:
+        raise WalletError(
+            f"The PIN needs at least {MIN_PIN_LENGTH} characters.",
+            f"Die PIN braucht mindestens {MIN_PIN_LENGTH} Zeichen.",
+        )
 
 
 def _new_holder_key() -> tuple[SigningKey, dict[str, Any]]:

@@ -38,6 +38,18 @@ class WalletSettings(GovchainSettings):
         default=False,
         description="Read issuer trust and credential status from the recorded deployment.",
     )
+    wallet_idle_lock_seconds: float = Field(
+        default=300,
+        gt=0,
+        le=86400,
+        description="The web wallet locks itself after this long without activity.",
+    )
+    wallet_max_session_seconds: float = Field(
+        default=8 * 3600,
+        gt=0,
+        le=7 * 86400,
+        description="The web wallet locks itself this long after unlocking, active or not.",
+    )
     wallet_http_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
     wallet_allow_http: bool = Field(
         default=True, description="Accept http:// issuers and verifiers (development only)."
