@@ -15,7 +15,6 @@ import logging
 import os
 import secrets
 import signal
-import subprocess
 import threading
 import time
 import urllib.error
@@ -27,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from govchain._process import die_with_parent
+from govchain._process import ManagedProcess
 from govchain.agents.admin import AgentAdminClient
 from govchain.agents.errors import AgentPortBusyError, AgentsNotInstalledError, AgentStartError
 from govchain.agents.jsonld import ContextServer
@@ -185,14 +184,17 @@ class WebhookReceiver:
             server.server_close()
 
 
-class AgentProcess:
-    """One ACA-Py agent, owned by this process.
+class AgentProcess(ManagedProcess):
+    """One ACA-Py agent, owned by this process (stopped with SIGTERM so askar closes its
+    store).
 
     Args:
         role: which of the three agents this is.
         settings: ports, secrets, storage and the path of ``aca-py``.
         webhook_url: where the agent posts its webhooks (with ``#key``).
     """
+
+    _poll_seconds = 0.25
 
     def __init__(
         self,
@@ -201,13 +203,12 @@ class AgentProcess:
         webhook_url: str,
         contexts_url: str | None = None,
     ) -> None:
+        super().__init__(settings.agents_dir / "logs" / f"{role.value}.log")
         self.role = role
         self.settings = settings
         self.webhook_url = webhook_url
         self.contexts_url = contexts_url
         self.home = settings.agents_dir / role.value
-        self.log_path = settings.agents_dir / "logs" / f"{role.value}.log"
-        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def admin_url(self) -> str:
@@ -215,9 +216,8 @@ class AgentProcess:
         return self.settings.admin_url(self.role)
 
     @property
-    def pid(self) -> int | None:
-        """The child's process id while it runs."""
-        return self._proc.pid if self._proc else None
+    def _label(self) -> str:
+        return f"the {self.role} agent"
 
     def ports(self) -> list[int]:
         """The admin and inbound ports this agent listens on."""
@@ -319,18 +319,8 @@ class AgentProcess:
             _check_port(self.role.value, self.settings.agents_host, port)
         command = self._command()
         self.home.mkdir(parents=True, exist_ok=True)
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log_file:
-            self._proc = subprocess.Popen(
-                command,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=self._environment(),
-                start_new_session=True,
-                preexec_fn=die_with_parent,  # noqa: PLW1509 - prctl only, no locks taken
-            )
-        log.info("started the %s agent (pid %s)", self.role.value, self._proc.pid)
+        proc = self._spawn(command, self._environment())
+        log.info("started the %s agent (pid %s)", self.role.value, proc.pid)
 
     def wait_until_ready(self, timeout: float) -> None:
         """Wait until ``/status/ready`` says ready; raise AgentStartError otherwise."""
@@ -341,24 +331,25 @@ class AgentProcess:
                 f"The {self.role.value} agent was not started.",
                 f"Der Agent {self.role.value} wurde nicht gestartet.",
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                self._proc = None
-                tail = self.log_tail()
-                raise AgentStartError(
-                    self.role.value,
-                    f"The {self.role.value} agent exited during start-up (code "
-                    f"{proc.returncode}); last lines of {self.log_path}:\n{tail}",
-                    f"Der Agent {self.role.value} hat sich beim Start beendet (Code "
-                    f"{proc.returncode}); letzte Zeilen von {self.log_path}:\n{tail}",
-                )
-            if self.is_ready():
-                log.info("the %s agent is ready at %s", self.role.value, self.admin_url)
-                return
-            time.sleep(0.25)
+        self._wait_until_up(proc, timeout)
+        log.info("the %s agent is ready at %s", self.role.value, self.admin_url)
+
+    def _is_up(self) -> bool:
+        return self.is_ready()
+
+    def _exited_error(self, returncode: int) -> AgentStartError:
         tail = self.log_tail()
-        raise AgentStartError(
+        return AgentStartError(
+            self.role.value,
+            f"The {self.role.value} agent exited during start-up (code "
+            f"{returncode}); last lines of {self.log_path}:\n{tail}",
+            f"Der Agent {self.role.value} hat sich beim Start beendet (Code "
+            f"{returncode}); letzte Zeilen von {self.log_path}:\n{tail}",
+        )
+
+    def _timeout_error(self, timeout: float) -> AgentStartError:
+        tail = self.log_tail()
+        return AgentStartError(
             self.role.value,
             f"The {self.role.value} agent was not ready on {self.admin_url} within "
             f"{timeout:.0f} s; last lines of {self.log_path}:\n{tail}",
@@ -389,32 +380,7 @@ class AgentProcess:
 
     def terminate(self) -> None:
         """Send SIGTERM without waiting (the fleet stops all agents at once)."""
-        if self._proc is not None and self._proc.poll() is None:
-            os.killpg(self._proc.pid, signal.SIGTERM)
-
-    def stop(self, grace: float = 10.0) -> None:
-        """Stop the agent: SIGTERM so askar closes its store, SIGKILL after `grace` s."""
-        proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            log.warning("the %s agent did not stop within %.0f s; killing it", self.role, grace)
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-    def is_running(self) -> bool:
-        """Whether the child process is alive."""
-        return self._proc is not None and self._proc.poll() is None
-
-    def log_tail(self, lines: int = 15) -> str:
-        """The last lines the agent wrote."""
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        self._signal(signal.SIGTERM)
 
 
 class AgentFleet:

@@ -15,15 +15,13 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from govchain._process import die_with_parent
+from govchain._process import ManagedProcess
 from govchain.chain.compiler import find_node_modules
 from govchain.chain.errors import GanacheStartError, NodeToolsMissingError, PortBusyError
 
@@ -49,8 +47,9 @@ def ensure_port_free(host: str, port: int) -> None:
             ) from err
 
 
-class GanacheProcess:
-    """One ganache node, owned by this process.
+class GanacheProcess(ManagedProcess):
+    """One ganache node, owned by this process (stopped with SIGTERM so it flushes its
+    database).
 
     Args:
         db_path: folder for ganache's database; ``None`` keeps the chain in memory.
@@ -68,14 +67,13 @@ class GanacheProcess:
         node_modules: Path | None = None,
         block_time: int = 0,
     ) -> None:
+        super().__init__(log_path)
         self.host = host
         self.port = port
         self.chain_id = chain_id
         self.db_path = db_path
-        self.log_path = log_path
         self.block_time = block_time
         self._node_modules = node_modules
-        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -83,9 +81,8 @@ class GanacheProcess:
         return f"http://{self.host}:{self.port}"
 
     @property
-    def pid(self) -> int | None:
-        """The child's process id while it runs."""
-        return self._proc.pid if self._proc else None
+    def _label(self) -> str:
+        return "ganache"
 
     def _command(self) -> list[str]:
         node = shutil.which("node")
@@ -129,45 +126,29 @@ class GanacheProcess:
         if self._proc is not None:
             return
         ensure_port_free(self.host, self.port)
-        command = self._command()
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log_file:
-            self._proc = subprocess.Popen(
-                command,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=die_with_parent,  # noqa: PLW1509 - prctl only, no locks taken
-            )
+        proc = self._spawn(self._command())
         try:
-            self._wait_until_up(self._proc, timeout)
+            self._wait_until_up(proc, timeout)
+            log.info("ganache up at %s (pid %s)", self.url, proc.pid)
         except BaseException:
             self.stop()  # never leave a half-started node behind (Ctrl-C, errors)
             raise
 
-    def _wait_until_up(self, proc: subprocess.Popen[bytes], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                self._proc = None
-                raise GanacheStartError(
-                    f"Ganache exited during start-up; last lines of {self.log_path}:\n"
-                    f"{self.log_tail()}",
-                    f"Ganache hat sich beim Start beendet; letzte Zeilen von {self.log_path}:\n"
-                    f"{self.log_tail()}",
-                )
-            if self._answers():
-                log.info("ganache up at %s (pid %s)", self.url, proc.pid)
-                return
-            time.sleep(0.2)
-        raise GanacheStartError(
+    def _exited_error(self, returncode: int) -> GanacheStartError:
+        tail = self.log_tail()
+        return GanacheStartError(
+            f"Ganache exited during start-up; last lines of {self.log_path}:\n{tail}",
+            f"Ganache hat sich beim Start beendet; letzte Zeilen von {self.log_path}:\n{tail}",
+        )
+
+    def _timeout_error(self, timeout: float) -> GanacheStartError:
+        return GanacheStartError(
             f"Ganache did not answer on {self.url} within {timeout:.0f} s; see {self.log_path}.",
             f"Ganache hat auf {self.url} nicht binnen {timeout:.0f} s geantwortet; "
             f"siehe {self.log_path}.",
         )
 
-    def _answers(self) -> bool:
+    def _is_up(self) -> bool:
         body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []})
         request = urllib.request.Request(
             self.url, data=body.encode(), headers={"content-type": "application/json"}
@@ -178,19 +159,6 @@ class GanacheProcess:
         except (urllib.error.URLError, OSError, ValueError):
             return False
 
-    def stop(self, grace: float = 10.0) -> None:
-        """Stop ganache: SIGTERM so it flushes its database, SIGKILL after `grace` seconds."""
-        proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            log.warning("ganache did not stop within %.0f s; killing it", grace)
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
     def kill(self) -> None:
         """Kill ganache at once (SIGKILL), as a crash would."""
         proc, self._proc = self._proc, None
@@ -198,22 +166,11 @@ class GanacheProcess:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
-    def is_running(self) -> bool:
-        """Whether the child process is alive."""
-        return self._proc is not None and self._proc.poll() is None
-
     def wait(self) -> int:
         """Block until ganache exits; return its exit code."""
         if self._proc is None:
             return 0
         return self._proc.wait()
-
-    def log_tail(self, lines: int = 15) -> str:
-        """The last lines ganache wrote."""
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
     def __enter__(self) -> Self:
         self.start()
