@@ -26,8 +26,6 @@ import copy
 import json
 import os
 import platform
-import secrets
-import socket
 import statistics
 import tempfile
 import time
@@ -44,33 +42,6 @@ from govchain.credentials.status import StatusReference
 STATUS_LIST = "https://status.govchain.de/v1/1337/0x5FbDB2315678afecb367f032d93F642f64180aa3/0"
 """A well-formed status list; ACA-Py's verify endpoint does not read it."""
 WARMUP = 20
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
-def agent_settings(data_dir: Path) -> AgentSettings:
-    """Fresh loopback ports and random secrets (as tests/agents/conftest.py, copied)."""
-    ports = _free_ports(8)
-    names = ("issuer", "holder", "verifier")
-    values: dict[str, Any] = {"data_dir": data_dir}
-    for n, name in enumerate(names):
-        values[f"agents_{name}_admin_port"] = ports[2 * n]
-        values[f"agents_{name}_inbound_port"] = ports[2 * n + 1]
-        values[f"agents_{name}_admin_api_key"] = secrets.token_urlsafe(24)
-    values["agents_webhook_port"] = ports[6]
-    values["agents_contexts_port"] = ports[7]
-    values["agents_wallet_key"] = secrets.token_urlsafe(24)
-    values["agents_holder_jwt_secret"] = secrets.token_urlsafe(24)
-    return AgentSettings(**values)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -166,7 +137,7 @@ def main() -> None:
     clients = [int(n) for n in args.clients.split(",")]
     with tempfile.TemporaryDirectory(prefix="govchain-acapy-bench-") as tmp:
         started = time.perf_counter()
-        with AgentFleet(agent_settings(Path(tmp))) as fleet:
+        with AgentFleet(AgentSettings.ephemeral(Path(tmp))) as fleet:
             start_s = time.perf_counter() - started
             load_before = os.getloadavg()[0]
             rows = asyncio.run(measure(fleet, args.count, clients, args.distinct))

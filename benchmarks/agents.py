@@ -42,6 +42,7 @@ from eth_account.signers.local import LocalAccount
 from govchain.agents import (
     AgentFleet,
     AgentRole,
+    AgentSettings,
     Connection,
     DidKeyType,
     ProofRequest,
@@ -49,7 +50,6 @@ from govchain.agents import (
     issue,
     request_proof,
 )
-from govchain.agents._demo import demo_settings
 from govchain.agents.jsonld import to_jsonld_credential
 from govchain.agents.verification import JsonLdVerifier
 from govchain.chain.backends import EmbeddedBackend
@@ -338,9 +338,7 @@ def main() -> None:
     args = parser.parse_args()
     chain = Chain()
     with tempfile.TemporaryDirectory(prefix="govchain-bench-agents-") as folder:
-        settings = demo_settings(Path(folder)).model_copy(
-            update={"agents_log_level": args.log_level}
-        )
+        settings = AgentSettings.ephemeral(Path(folder), agents_log_level=args.log_level)
         fleet = AgentFleet(settings)
         fleet.start()
         try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import socket
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -47,42 +46,6 @@ __all__ = ["agents_demo"]
 Narrate = Callable[[str, str, list[TxResult]], None]
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
-def demo_settings(data_dir: Path) -> AgentSettings:
-    """Agents on free loopback ports with fresh random keys (nothing is kept)."""
-    ports = _free_ports(8)
-    names = [
-        "issuer_admin",
-        "issuer_inbound",
-        "holder_admin",
-        "holder_inbound",
-        "verifier_admin",
-        "verifier_inbound",
-        "webhook",
-        "contexts",
-    ]
-    values: dict[str, Any] = {f"agents_{n}_port": p for n, p in zip(names, ports, strict=True)}
-    for secret in (
-        "issuer_admin_api_key",
-        "holder_admin_api_key",
-        "verifier_admin_api_key",
-        "wallet_key",
-        "holder_jwt_secret",
-    ):
-        values[f"agents_{secret}"] = secrets.token_urlsafe(24)
-    return AgentSettings(data_dir=data_dir, **values)
-
-
 def agents_demo(
     gateway: ChainGateway,
     deployment: Deployment,
@@ -93,7 +56,7 @@ def agents_demo(
 ) -> dict[str, Any]:
     """Run the DIDComm part on a deployment whose office is accredited for street music."""
     with tempfile.TemporaryDirectory(prefix="govchain-demo-agents-") as folder:
-        fleet = AgentFleet(demo_settings(Path(folder)))
+        fleet = AgentFleet(AgentSettings.ephemeral(Path(folder)))
         fleet.start()
         try:
             narrate(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import secrets
+import socket
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from pydantic import Field, SecretStr, model_validator
 
@@ -34,6 +36,18 @@ class AgentStorageKind(StrEnum):
 def default_acapy_executable() -> Path:
     """``aca-py`` in the repository's ``.venv-agents`` (made by scripts/bootstrap-agents.sh)."""
     return Path(__file__).resolve().parents[2] / ".venv-agents" / "bin" / "aca-py"
+
+
+def _free_ports(count: int) -> list[int]:
+    """``count`` distinct loopback ports that nothing listens on right now."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def _placeholder() -> SecretStr:
@@ -82,6 +96,25 @@ class AgentSettings(GovchainSettings):
         description="More webhook targets of the verifier agent (url#api_key), e.g. the "
         "verifier service's /verifier/v1/didcomm/webhooks.",
     )
+
+    @classmethod
+    def ephemeral(cls, data_dir: Path, **overrides: Any) -> Self:
+        """Agents on free loopback ports with fresh random secrets, under ``data_dir``:
+        for the demo, the benchmarks and the tests (nothing is meant to be kept)."""
+        ports = _free_ports(8)
+        values: dict[str, Any] = {
+            "data_dir": data_dir,
+            "agents_webhook_port": ports[6],
+            "agents_contexts_port": ports[7],
+            "agents_wallet_key": secrets.token_urlsafe(24),
+            "agents_holder_jwt_secret": secrets.token_urlsafe(24),
+        }
+        for n, role in enumerate(AgentRole):
+            values[f"agents_{role}_admin_port"] = ports[2 * n]
+            values[f"agents_{role}_inbound_port"] = ports[2 * n + 1]
+            values[f"agents_{role}_admin_api_key"] = secrets.token_urlsafe(24)
+        values.update(overrides)
+        return cls(**values)
 
     @model_validator(mode="after")
     def _check_agents(self) -> Self:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,39 +23,9 @@ needs_acapy = pytest.mark.skipif(
 )
 
 
-def free_ports(count: int) -> list[int]:
-    """`count` distinct TCP ports on loopback that nothing listens on right now."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 def agent_settings(data_dir: Path, **overrides: Any) -> AgentSettings:
-    """Settings with fresh loopback ports and the data directory under `data_dir`."""
-    ports = free_ports(8)
-    values: dict[str, Any] = {
-        "data_dir": data_dir,
-        "agents_issuer_admin_port": ports[0],
-        "agents_issuer_inbound_port": ports[1],
-        "agents_holder_admin_port": ports[2],
-        "agents_holder_inbound_port": ports[3],
-        "agents_verifier_admin_port": ports[4],
-        "agents_verifier_inbound_port": ports[5],
-        "agents_webhook_port": ports[6],
-        "agents_contexts_port": ports[7],
-        "agents_issuer_admin_api_key": "issuer-test-key",
-        "agents_holder_admin_api_key": "holder-test-key",
-        "agents_verifier_admin_api_key": "verifier-test-key",
-        "agents_wallet_key": "wallet-test-key",
-        "agents_holder_jwt_secret": "holder-test-jwt-secret",
-    }
-    values.update(overrides)
-    return AgentSettings(**values)
+    """Fresh loopback ports and random secrets under ``data_dir`` (plus ``overrides``)."""
+    return AgentSettings.ephemeral(data_dir, **overrides)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,8 @@ from govchain.agents import (
     ConnectionRecord,
     DidKeyType,
 )
-from tests.agents.conftest import Client, free_ports, run
+from tests.agents.conftest import Client, run
+from tests.conftest import free_port
 
 DONE = frozenset({"done", "abandoned"})
 
@@ -83,7 +84,7 @@ def test_did_key_ed25519_and_bls12381g2(client: Client) -> None:
 
 
 def test_agent_that_is_down_gives_a_clear_error() -> None:
-    (port,) = free_ports(1)
+    port = free_port()
 
     async def body() -> None:
         async with AgentAdminClient(f"http://127.0.0.1:{port}", SecretStr("k")) as agent:

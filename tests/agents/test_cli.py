@@ -93,7 +93,7 @@ def test_agents_up_prints_the_urls_and_sigint_stops_everything(tmp_path: Path) -
         assert len(children) >= 3
         request = urllib.request.Request(
             f"{settings.admin_url(AgentRole.HOLDER)}/status/ready",
-            headers={"X-API-KEY": "holder-test-key"},
+            headers={"X-API-KEY": settings.agents_holder_admin_api_key.get_secret_value()},
         )
         with urllib.request.urlopen(request, timeout=5) as r:
             assert r.status == 200

@@ -19,7 +19,8 @@ from govchain.agents import (
     AgentStartError,
     WebhookReceiver,
 )
-from tests.agents.conftest import Client, agent_settings, free_ports, needs_acapy, run
+from tests.agents.conftest import Client, agent_settings, needs_acapy, run
+from tests.conftest import free_port
 
 
 @needs_acapy
@@ -103,7 +104,7 @@ def test_missing_acapy_says_how_to_install_it(tmp_path: Path) -> None:
 
 
 def test_webhook_receiver_refuses_posts_without_its_key() -> None:
-    (port,) = free_ports(1)
+    port = free_port()
     receiver = WebhookReceiver("127.0.0.1", port)
     receiver.start()
     try:
