@@ -19,7 +19,12 @@ from rich.table import Table
 from govchain import __version__
 from govchain._files import atomic_write_text
 from govchain.errors import GovchainError
-from govchain.settings import ChainBackendKind, GovchainSettings, load_settings
+from govchain.settings import (
+    ChainBackendKind,
+    GovchainSettings,
+    load_settings,
+    load_settings_of,
+)
 
 app = typer.Typer(
     help="govchain: Genehmigungen als Nachweise, BürgerID und Integritätsnachweise "
@@ -633,20 +638,7 @@ def _serve(app_factory: Any, settings: Any, prefix: str, port: int | None, title
 
 def _service_settings(cls: type[GovchainSettings]) -> Any:
     """A service's settings, with validation problems as one clear error."""
-    from pydantic import ValidationError
-
-    from govchain.errors import SettingsError
-
-    try:
-        return cls()
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in err.errors()
-        )
-        raise SettingsError(
-            f"Invalid govchain settings: {problems}.",
-            f"Ungültige govchain-Einstellungen: {problems}.",
-        ) from err
+    return load_settings_of(cls)
 
 
 def _platform_settings() -> Any:

@@ -15,7 +15,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from govchain.errors import SettingsError
 
-__all__ = ["ChainBackendKind", "Environment", "GovchainSettings", "default_data_dir"]
+__all__ = [
+    "ChainBackendKind",
+    "Environment",
+    "GovchainSettings",
+    "default_data_dir",
+    "load_settings",
+    "load_settings_of",
+]
 
 
 PLACEHOLDER_PASSPHRASE = "govchain-development-only"
@@ -94,10 +101,11 @@ class GovchainSettings(BaseSettings):
         return f"http://{self.ganache_host}:{self.ganache_port}"
 
 
-def load_settings(**overrides: object) -> GovchainSettings:
-    """Load and validate settings, turning validation problems into one clear error."""
+def load_settings_of[S: GovchainSettings](cls: type[S], **overrides: object) -> S:
+    """Load and validate ``cls`` (the environment, then ``overrides``), turning
+    validation problems into one clear error."""
     try:
-        return GovchainSettings(**overrides)  # type: ignore[arg-type]
+        return cls(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in err.errors()
@@ -106,3 +114,8 @@ def load_settings(**overrides: object) -> GovchainSettings:
             f"Invalid govchain settings: {problems}.",
             f"Ungültige govchain-Einstellungen: {problems}.",
         ) from err
+
+
+def load_settings(**overrides: object) -> GovchainSettings:
+    """Load and validate the common settings (see ``load_settings_of``)."""
+    return load_settings_of(GovchainSettings, **overrides)
