@@ -14,10 +14,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import os
 import re
 import secrets
-import tempfile
 import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -32,7 +30,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.exceptions import ValidationError as KeyValidationError
 from rlp.exceptions import RLPException
 
-from govchain._files import atomic_write_text
+from govchain._files import atomic_write_text, create_file
 from govchain.chain.errors import ChainError
 
 __all__ = [
@@ -149,22 +147,13 @@ def _new_private_key() -> PrivateKey:
 
 def _write_new_file(path: Path, text: str, mode: int) -> None:
     """Write ``path`` atomically and only if it does not exist yet (never overwrite)."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp_name, path)  # atomic, and fails if the target exists
-        except FileExistsError as err:
-            raise BesuConfigError(
-                f"{path} exists already; govchain never overwrites a node key.",
-                f"{path} existiert bereits; govchain überschreibt nie einen Knotenschlüssel.",
-            ) from err
-    finally:
-        os.unlink(tmp_name)
+        create_file(path, text.encode("ascii"), mode)
+    except FileExistsError as err:
+        raise BesuConfigError(
+            f"{path} exists already; govchain never overwrites a node key.",
+            f"{path} existiert bereits; govchain überschreibt nie einen Knotenschlüssel.",
+        ) from err
 
 
 def generate_validators(names: list[str], out_dir: Path) -> list[Validator]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from govchain._files import atomic_write_text
+from govchain._files import atomic_write_text, sync_directory
 from govchain.citizen_wallet.errors import (
     PinChangeFailedError,
     WalletCorruptError,
@@ -71,15 +70,7 @@ def _write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` (mode 0600) in one rename, then sync the directory so that the
     rename itself survives a power cut."""
     atomic_write_text(path, text, 0o600)
-    _sync_directory(path.parent)
-
-
-def _sync_directory(path: Path) -> None:
-    directory = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    sync_directory(path.parent)
 
 
 def _header(fmt: str, salt: bytes, n: int) -> dict[str, Any]:
@@ -267,7 +258,7 @@ class Vault:
             raise PinChangeFailedError(err.strerror or type(err).__name__) from err
         # Renamed: from here on only the new PIN opens the file.
         self._key, self._header = key, header
-        _sync_directory(self.directory)
+        sync_directory(self.directory)
         return document
 
     def save(self, document: dict[str, Any]) -> None:

@@ -19,7 +19,6 @@ import os
 import re
 import secrets
 import stat
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from enum import StrEnum
@@ -37,6 +36,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from jwcrypto import jwk
 
+from govchain._files import create_file
 from govchain.credentials._encoding import b64url_decode, b64url_encode, json_compact
 from govchain.credentials.errors import (
     KeyExistsError,
@@ -457,30 +457,6 @@ def _scrypt_parameters(kdf: object) -> tuple[bytes, int, int, int]:
     return salt_bytes, n, r, p
 
 
-def _write_new_file(path: Path, text: str, mode: int) -> None:
-    """Write ``path`` atomically, failing with FileExistsError if it exists.
-
-    The content goes to a synced temporary file that is then hard-linked to ``path``:
-    ``link`` refuses an existing target atomically, so of two concurrent writers exactly
-    one wins, and no reader ever sees a half-written file.
-    """
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp_name, path)
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 class EncryptedFileKeyStore(KeyStore):
     """One file per key in a directory (mode 0700), each file mode 0600.
 
@@ -586,7 +562,7 @@ class EncryptedFileKeyStore(KeyStore):
         }
         self._private_directory()
         try:
-            _write_new_file(path, json.dumps(document, indent=2) + "\n", 0o600)
+            create_file(path, (json.dumps(document, indent=2) + "\n").encode(), 0o600)
         except FileExistsError as err:
             raise KeyExistsError(key_id) from err  # another writer was faster
         except OSError as err:

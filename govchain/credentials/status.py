@@ -43,7 +43,7 @@ from typing import Any, Final
 from eth_typing import ChecksumAddress
 from eth_utils.address import is_checksum_address, to_checksum_address
 
-from govchain._files import atomic_write_text
+from govchain._files import atomic_write_text, sync_directory
 from govchain.chain.clients.status_registry import StatusRegistryClient
 from govchain.chain.errors import (
     ChainError,
@@ -445,11 +445,7 @@ class RandomIndexAllocator(IndexAllocator):
         atomic_write_text(self.path, json.dumps(document) + "\n", mode=0o600)
         # The rename is durable only once the folder is synced: without it a crash could
         # bring back the old file, and with it indexes already handed out.
-        folder = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        sync_directory(self.path.parent)
 
     def _draw(self) -> int | None:
         free, used = self._free, self._used

@@ -15,11 +15,11 @@ stored when the credential endpoint consumes it, in the transaction that issues.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 import secrets
 import time
@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, delete, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from govchain._files import create_file
 from govchain._sql import WriteLock
 from govchain.credentials._encoding import b64url_decode, b64url_encode
 from govchain.credentials.errors import ClaimValidationError
@@ -199,20 +200,8 @@ def _nonce_mac_key(settings: IssuerSettings) -> bytes:
     published by ``link``, so when workers race to make it they all read one key."""
     path = settings.issuer_dir / "nonce-mac.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, secrets.token_bytes(32))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(draft, path)  # fails if another process was first: use theirs
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
+        with contextlib.suppress(FileExistsError):  # another process was first: use theirs
+            create_file(path, secrets.token_bytes(32), 0o600)
     key = path.read_bytes()
     if len(key) != 32:
         raise RuntimeError(f"{path} is damaged (not 32 bytes); delete it to make a new one")
