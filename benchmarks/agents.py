@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -36,8 +37,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _consortium import accredited_office
 
 from govchain.agents import (
     AgentFleet,
@@ -52,11 +54,8 @@ from govchain.agents import (
 )
 from govchain.agents.jsonld import to_jsonld_credential
 from govchain.agents.verification import JsonLdVerifier
-from govchain.chain.backends import EmbeddedBackend
-from govchain.chain.deployment import Founder, deploy_consortium
-from govchain.chain.gateway import ChainGateway
-from govchain.chain.types import Did, LevelOfAssurance, Role, office_id
-from govchain.credentials import _samples, credential_types
+from govchain.chain.types import Did
+from govchain.credentials import _samples
 from govchain.credentials.dids import resolve_did
 from govchain.credentials.status import (
     ChainStatusSource,
@@ -69,38 +68,13 @@ from govchain.credentials.types import LOCAL_TIMEZONE, PolicyContext, StreetMusi
 CONTEXT = PolicyContext(zone="markt", instrument="Geige")
 
 
-def _funded(gateway: ChainGateway) -> LocalAccount:
-    account: LocalAccount = Account.create()
-    gateway.fund(account.address, 10**21)
-    return account
-
-
 class Chain:
     """A consortium with an accredited office and a status list (embedded chain)."""
 
     def __init__(self) -> None:
-        self.gateway = gateway = ChainGateway(EmbeddedBackend())
-        deployer, aachen, gelsenkirchen, soest, admin = (_funded(gateway) for _ in range(5))
-        d = deploy_consortium(
-            gateway,
-            deployer,
-            [Founder(name=n, address=a.address) for n, a in
-             (("Aachen", aachen), ("Gelsenkirchen", gelsenkirchen), ("Soest", soest))],
-            2,
-        )  # fmt: skip
-        self.office = office_id("NRW", "Aachen", "Ordnungsamt")
-        for call in (
-            d.trust.register_office_call(
-                self.office, "NRW", "Aachen", "Ordnungsamt", admin.address
-            ),
-            d.trust.grant_role_call(Role.TRUST_ADMIN, aachen.address),
-            d.status.grant_role_call(Role.STATUS_ISSUER, admin.address),
-        ):
-            d.consortium.decide(aachen, [gelsenkirchen], call)
-        for ctype in credential_types():
-            d.trust.accredit(
-                aachen, self.office, ctype.vct, LevelOfAssurance.HIGH, gateway.block_timestamp()
-            )
+        c = accredited_office()
+        self.gateway, self.office = c.gateway, c.office
+        d, admin = c.d, c.admin
         self.d, self.admin = d, admin
         list_id, _ = d.status.create_list(admin)
         # warmed caches as in verify.py: the figure is DIDComm, not embedded-EVM reads

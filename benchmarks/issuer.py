@@ -51,13 +51,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import uvicorn
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
 
-from govchain.chain.backends import EmbeddedBackend
-from govchain.chain.deployment import Founder, deploy_consortium
-from govchain.chain.gateway import ChainGateway
-from govchain.chain.types import LevelOfAssurance, Role, office_id
+sys.path.insert(0, str(Path(__file__).parent))
+from _consortium import accredited_office
+
 from govchain.credentials import (
     ChainStatusSource,
     ChainTrustSource,
@@ -65,7 +62,6 @@ from govchain.credentials import (
     VerificationRequest,
     Verifier,
     _samples,
-    credential_types,
     present_credential,
 )
 from govchain.credentials.jose import sign_compact_jws
@@ -83,12 +79,6 @@ AUDIENCE = "https://pruefung.ordnungsamt.aachen.example"
 SHOW = [("holder", "family_name"), ("permit_number",)]
 
 
-def _funded(gateway: ChainGateway) -> LocalAccount:
-    account: LocalAccount = Account.create()
-    gateway.fund(account.address, 10**21)
-    return account
-
-
 def chain_setup(settings: IssuerSettings) -> tuple[str, Verifier, float]:
     """The consortium on the embedded chain, the office registered with the issuer
     service's own DID and accredited for every type, and its status list.
@@ -96,25 +86,8 @@ def chain_setup(settings: IssuerSettings) -> tuple[str, Verifier, float]:
     Returns the status list URI, a verifier reading that chain, and the clock skew to
     add to the wall clock so that the issuer's times are not before the chain's (the
     embedded chain's blocks run ahead of the wall clock by a second each)."""
-    gateway = ChainGateway(EmbeddedBackend())
-    deployer, aachen, gelsenkirchen, soest, admin = (_funded(gateway) for _ in range(5))
-    d = deploy_consortium(
-        gateway,
-        deployer,
-        [Founder(name=n, address=a.address) for n, a in
-         (("Aachen", aachen), ("Gelsenkirchen", gelsenkirchen), ("Soest", soest))],
-        2,
-    )  # fmt: skip
-    office = office_id("NRW", "Aachen", "Ordnungsamt")
-    for call in (
-        d.trust.register_office_call(office, "NRW", "Aachen", "Ordnungsamt", admin.address),
-        d.trust.grant_role_call(Role.TRUST_ADMIN, aachen.address),
-        d.status.grant_role_call(Role.STATUS_ISSUER, admin.address),
-    ):
-        d.consortium.decide(aachen, [gelsenkirchen], call)
-    start = gateway.block_timestamp()
-    for ctype in credential_types():
-        d.trust.accredit(aachen, office, ctype.vct, LevelOfAssurance.HIGH, start)
+    c = accredited_office()
+    gateway, d, office, admin = c.gateway, c.d, c.office, c.admin
     identity = issuer_identity(settings)  # the service's key (made here on first use)
     d.trust.register_did(admin, office, identity.did, identity.thumbprint)
     list_id, _ = d.status.create_list(admin)

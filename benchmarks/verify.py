@@ -34,13 +34,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
 
-from govchain.chain.backends import EmbeddedBackend
-from govchain.chain.deployment import Founder, deploy_consortium
-from govchain.chain.gateway import ChainGateway
-from govchain.chain.types import CredentialStatus, Did, LevelOfAssurance, Role, office_id
+sys.path.insert(0, str(Path(__file__).parent))
+from _consortium import accredited_office
+
+from govchain.chain.types import CredentialStatus, Did
 from govchain.credentials import (
     ChainStatusSource,
     ChainTrustSource,
@@ -54,7 +52,6 @@ from govchain.credentials import (
     Verifier,
     _samples,
     create_did,
-    credential_types,
     present_credential,
 )
 from govchain.credentials.dids import resolve_did
@@ -81,34 +78,11 @@ class Setup:
     refresh_seconds: dict[str, float]
 
 
-def _funded(gateway: ChainGateway) -> LocalAccount:
-    account: LocalAccount = Account.create()
-    gateway.fund(account.address, 10**21)
-    return account
-
-
 def setup() -> Setup:
     """A consortium on the embedded chain, an accredited office, a status list with
     some revoked entries, and a verifier whose caches are warmed from the chain."""
-    gateway = ChainGateway(EmbeddedBackend())
-    deployer, aachen, gelsenkirchen, soest, admin = (_funded(gateway) for _ in range(5))
-    d = deploy_consortium(
-        gateway,
-        deployer,
-        [Founder(name=n, address=a.address) for n, a in
-         (("Aachen", aachen), ("Gelsenkirchen", gelsenkirchen), ("Soest", soest))],
-        2,
-    )  # fmt: skip
-    office = office_id("NRW", "Aachen", "Ordnungsamt")
-    for call in (
-        d.trust.register_office_call(office, "NRW", "Aachen", "Ordnungsamt", admin.address),
-        d.trust.grant_role_call(Role.TRUST_ADMIN, aachen.address),
-        d.status.grant_role_call(Role.STATUS_ISSUER, admin.address),
-    ):
-        d.consortium.decide(aachen, [gelsenkirchen], call)
-    start = gateway.block_timestamp()
-    for ctype in credential_types():
-        d.trust.accredit(aachen, office, ctype.vct, LevelOfAssurance.HIGH, start)
+    c = accredited_office()
+    gateway, d, office, admin = c.gateway, c.d, c.office, c.admin
     key = SigningKey.generate()
     did = create_did(key.public_key)
     d.trust.register_did(admin, office, did, key.public_key.thumbprint())
@@ -280,10 +254,12 @@ def breakdown(s: Setup, items: list[tuple[str, str]]) -> dict[str, float]:
 
     def checks(i: int) -> object:
         payload = jwss[i].payload
+        iat = payload["iat"]
+        answer = verifier._ask_trust(issuer, ctype.vct, iat, ctype)
         return (
             verifier._time_validity(payload, s.now),
-            verifier._status(payload),
-            verifier._trust(issuer, issuer_key, ctype.vct, payload["iat"], ctype, claims[i]),
+            verifier._status(payload, iat, answer),
+            verifier._trust(issuer_key, iat, ctype, claims[i], answer),
             verifier._policy(ctype, ctype.vct, claims[i], request, s.now),
         )
 
