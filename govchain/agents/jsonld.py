@@ -15,7 +15,6 @@ credential: ``@context`` v2 plus the type's, ``type``, the issuer's did:key,
 from __future__ import annotations
 
 import json
-import threading
 import typing
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from govchain.agents._loopback import serve_in_thread, shut_down
 from govchain.credentials.status import StatusReference
 from govchain.credentials.types import CredentialClaims, CredentialType, credential_type
 
@@ -233,18 +233,12 @@ class ContextServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer((self.host, self.port), _Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, name="jsonld-contexts", daemon=True
-        ).start()
+        self._server = serve_in_thread(self.host, self.port, _Handler, "jsonld-contexts")
 
     def stop(self) -> None:
         """Stop listening."""
         server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
+        shut_down(server)
 
 
 def write_contexts() -> None:

@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from govchain._process import ManagedProcess
+from govchain.agents._loopback import serve_in_thread, shut_down
 from govchain.agents.admin import AgentAdminClient
 from govchain.agents.errors import AgentPortBusyError, AgentsNotInstalledError, AgentStartError
 from govchain.agents.jsonld import ContextServer
@@ -170,18 +171,12 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("webhook: " + format, *args)
 
-        self._server = ThreadingHTTPServer((self.host, self.port), _Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, name="agent-webhooks", daemon=True
-        ).start()
+        self._server = serve_in_thread(self.host, self.port, _Handler, "agent-webhooks")
 
     def stop(self) -> None:
         """Stop listening."""
         server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
+        shut_down(server)
 
 
 class AgentProcess(ManagedProcess):
